@@ -1,0 +1,3 @@
+module github.com/ramsync/ramsync
+
+go 1.26
