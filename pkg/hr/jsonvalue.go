@@ -1,0 +1,190 @@
+package hr
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+)
+
+// maxJSONDepth bounds the nesting of every JSON document read here, so that
+// a hostile body cannot make the decoder recurse without end. HR records are
+// a few levels deep.
+const maxJSONDepth = 64
+
+// jsonPath is a place in a JSON document, printed as events[3].employee.id.
+type jsonPath []pathElem
+
+type pathElem struct {
+	key     string
+	index   int
+	isIndex bool
+}
+
+func (p jsonPath) String() string {
+	var b strings.Builder
+	for _, e := range p {
+		switch {
+		case e.isIndex:
+			fmt.Fprintf(&b, "[%d]", e.index)
+		case isPlainKey(e.key):
+			if b.Len() > 0 {
+				b.WriteByte('.')
+			}
+			b.WriteString(e.key)
+		default:
+			b.WriteString("[" + quote(e.key) + "]")
+		}
+	}
+	return b.String()
+}
+
+func isPlainKey(k string) bool {
+	if k == "" || len(k) > 64 {
+		return false
+	}
+	for _, c := range []byte(k) {
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// jsonDoc is a decoded JSON document: objects as map[string]any, arrays as
+// []any, numbers as json.Number.
+type jsonDoc struct {
+	value any
+	// dups lists every key that appeared twice in one object (the first
+	// value is kept). Which one the sender meant is unknowable, so the
+	// record holding it is refused; one record's fault stays that record's.
+	dups []jsonPath
+}
+
+// jsonEmpty is the reason of a jsonError for a document with no value.
+const jsonEmpty = "empty"
+
+// jsonError is a document that cannot be read at all.
+type jsonError struct {
+	path   string // "" for the document as a whole
+	reason string
+}
+
+func (e *jsonError) Error() string {
+	if e.path == "" {
+		return e.reason
+	}
+	return e.path + ": " + e.reason
+}
+
+// decodeJSON reads one JSON document, rejecting trailing data and nesting
+// deeper than maxJSONDepth. It does not check UTF-8: callers do, to name the
+// line or offset of a bad byte.
+func decodeJSON(data []byte) (*jsonDoc, *jsonError) {
+	r := &jsonReader{dec: json.NewDecoder(bytes.NewReader(data))}
+	r.dec.UseNumber()
+	v, err := r.value(0)
+	if err == nil {
+		if _, err2 := r.dec.Token(); err2 != io.EOF {
+			err = &jsonError{reason: fmt.Sprintf("not valid JSON: unexpected data after the top-level value (byte %d)", r.dec.InputOffset())}
+		}
+	}
+	if err != nil {
+		var je *jsonError
+		var se *json.SyntaxError
+		switch {
+		case errors.As(err, &je):
+		case errors.As(err, &se):
+			je = &jsonError{reason: fmt.Sprintf("not valid JSON: %s (byte %d)", se.Error(), se.Offset)}
+		case err == io.EOF && len(bytes.TrimSpace(data)) == 0:
+			je = &jsonError{reason: jsonEmpty}
+		case err == io.EOF || err == io.ErrUnexpectedEOF:
+			je = &jsonError{reason: "not valid JSON: unexpected end of input"}
+		default:
+			je = &jsonError{reason: "not valid JSON: " + err.Error()}
+		}
+		return nil, je
+	}
+	return &jsonDoc{value: v, dups: r.dups}, nil
+}
+
+// jsonReader builds values from the tokens of encoding/json's Decoder, which
+// checks the syntax; it adds the depth limit and duplicate-key detection.
+type jsonReader struct {
+	dec  *json.Decoder
+	path jsonPath
+	dups []jsonPath
+}
+
+var errBadToken = errors.New("not valid JSON: unexpected token")
+
+func (r *jsonReader) value(depth int) (any, error) {
+	tok, err := r.dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	d, ok := tok.(json.Delim)
+	if !ok {
+		return tok, nil
+	}
+	if depth >= maxJSONDepth {
+		return nil, &jsonError{path: r.path.String(), reason: fmt.Sprintf("nested deeper than %d levels", maxJSONDepth)}
+	}
+	switch d {
+	case '{':
+		m := make(map[string]any)
+		for r.dec.More() {
+			tok, err := r.dec.Token()
+			if err != nil {
+				return nil, err
+			}
+			key, ok := tok.(string)
+			if !ok {
+				return nil, errBadToken
+			}
+			r.path = append(r.path, pathElem{key: key})
+			v, err := r.value(depth + 1)
+			if err != nil {
+				return nil, err
+			}
+			if _, dup := m[key]; dup {
+				r.dups = append(r.dups, slices.Clone(r.path))
+			} else {
+				m[key] = v
+			}
+			r.path = r.path[:len(r.path)-1]
+		}
+		return m, r.end('}')
+	case '[':
+		a := []any{}
+		for i := 0; r.dec.More(); i++ {
+			r.path = append(r.path, pathElem{index: i, isIndex: true})
+			v, err := r.value(depth + 1)
+			if err != nil {
+				return nil, err
+			}
+			a = append(a, v)
+			r.path = r.path[:len(r.path)-1]
+		}
+		return a, r.end(']')
+	}
+	return nil, errBadToken
+}
+
+// end consumes the delimiter closing the current object or array.
+func (r *jsonReader) end(want json.Delim) error {
+	tok, err := r.dec.Token()
+	if err != nil {
+		if err == io.EOF {
+			return io.ErrUnexpectedEOF
+		}
+		return err
+	}
+	if tok != want {
+		return errBadToken
+	}
+	return nil
+}

@@ -1,0 +1,201 @@
+package hr
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"net/url"
+	"os"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/ramsync/ramsync/pkg/secrets"
+)
+
+// DefaultMaxRosterBytes is the largest roster a Loader reads when MaxBytes
+// is zero.
+const DefaultMaxRosterBytes = 64 << 20
+
+// Loader reads rosters from https:// and file:// URLs. Its zero value is
+// ready to use. A Loader is safe for concurrent use if its fields are not
+// changed.
+type Loader struct {
+	// HTTPClient fetches https:// rosters. Nil means a client with a 30 s
+	// timeout. Redirects to anything but https:// are refused.
+	HTTPClient *http.Client
+	// Credentials, if set, returns the whole Authorization header value for
+	// https:// rosters, "Bearer …" or "Basic …" (read from Secrets Manager
+	// by the caller). It is called once per Load.
+	Credentials func(ctx context.Context) (secrets.Value, error)
+	// MaxBytes is the largest roster read. Zero means
+	// DefaultMaxRosterBytes.
+	MaxBytes int64
+	// Now is the clock for AsOf when the roster has no time of its own. Nil
+	// means time.Now.
+	Now func() time.Time
+}
+
+// Load reads the roster at rawURL, https:// or file://. The format comes from
+// the Content-Type, else the file extension (.json, .csv), else the content
+// (see Parse). AsOf is the roster's asOf field, else the Last-Modified header
+// or the file's modification time, else the time the fetch started.
+//
+// Errors name the URL without its userinfo and never contain credentials.
+// http:// is refused: credentials must never travel in clear text.
+func (l *Loader) Load(ctx context.Context, rawURL string) (*Roster, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		detail := ""
+		var ue *url.Error
+		if errors.As(err, &ue) && !strings.Contains(rawURL, "@") {
+			detail = ": " + ue.Err.Error()
+		}
+		return nil, fmt.Errorf("hr: roster URL cannot be parsed%s", detail)
+	}
+	src := redactURL(u)
+	now := time.Now
+	if l.Now != nil {
+		now = l.Now
+	}
+	fetched := now() // before the fetch: an earlier AsOf protects more users
+
+	var f *fetch
+	switch u.Scheme {
+	case "https":
+		f, err = l.fetchHTTPS(ctx, u)
+	case "file":
+		f, err = l.readFile(u)
+	case "http":
+		err = errors.New("http:// is not allowed, use https:// (credentials must never travel in clear text)")
+	case "":
+		err = errors.New("no scheme: use https:// or file://")
+	default:
+		err = fmt.Errorf("scheme %s is not supported: use https:// or file://", quote(u.Scheme))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("hr: roster %s: %w", src, err)
+	}
+	r, err := parse(f.data, f.format)
+	if err != nil {
+		return nil, fmt.Errorf("hr: roster %s: %w", src, err)
+	}
+	r.Source = src
+	switch {
+	case r.AsOfSource != "":
+	case !f.modTime.IsZero():
+		r.AsOf, r.AsOfSource = f.modTime, f.modSource
+	default:
+		r.AsOf, r.AsOfSource = fetched, AsOfFetchTime
+	}
+	return r, nil
+}
+
+// fetch is a roster's bytes and what the transport said about them.
+type fetch struct {
+	data      []byte
+	format    string // "" to sniff
+	modTime   time.Time
+	modSource string
+}
+
+func (l *Loader) maxBytes() int64 {
+	if l.MaxBytes > 0 {
+		return l.MaxBytes
+	}
+	return DefaultMaxRosterBytes
+}
+
+// readAll reads at most the size limit from rd.
+func (l *Loader) readAll(rd io.Reader) ([]byte, error) {
+	limit := l.maxBytes()
+	data, err := io.ReadAll(io.LimitReader(rd, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, tooLarge(limit)
+	}
+	return data, nil
+}
+
+var errTooLarge = errors.New("larger than the limit")
+
+func tooLarge(limit int64) error {
+	return fmt.Errorf("%w of %d bytes", errTooLarge, limit)
+}
+
+func (l *Loader) readFile(u *url.URL) (*fetch, error) {
+	if u.Host != "" && u.Host != "localhost" {
+		return nil, fmt.Errorf("file URLs name a local file, file:///path, not host %s", quote(u.Host))
+	}
+	if u.Opaque != "" || !strings.HasPrefix(u.Path, "/") {
+		return nil, errors.New("file URLs need an absolute path, file:///path")
+	}
+	fh, err := os.Open(u.Path)
+	if err != nil {
+		return nil, unwrapPath(err)
+	}
+	defer fh.Close()
+	fi, err := fh.Stat()
+	if err != nil {
+		return nil, unwrapPath(err)
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, errors.New("not a regular file")
+	}
+	if fi.Size() > l.maxBytes() {
+		return nil, tooLarge(l.maxBytes())
+	}
+	data, err := l.readAll(fh)
+	if err != nil {
+		return nil, unwrapPath(err)
+	}
+	return &fetch{data: data, format: formatByExt(u.Path), modTime: fi.ModTime(), modSource: AsOfFileTime}, nil
+}
+
+// unwrapPath drops the path an *os.PathError repeats: the message names the
+// URL already.
+func unwrapPath(err error) error {
+	var pe *os.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+func formatByExt(p string) string {
+	switch strings.ToLower(path.Ext(p)) {
+	case ".json":
+		return "json"
+	case ".csv":
+		return "csv"
+	}
+	return ""
+}
+
+// formatByType reads a Content-Type: application/json (or any +json) is
+// JSON, text/csv is CSV, anything else is "".
+func formatByType(ct string) string {
+	mt, _, err := mime.ParseMediaType(ct)
+	if err != nil {
+		return ""
+	}
+	switch {
+	case mt == "application/json" || strings.HasSuffix(mt, "+json"):
+		return "json"
+	case mt == "text/csv":
+		return "csv"
+	}
+	return ""
+}
+
+// redactURL prints u without its userinfo.
+func redactURL(u *url.URL) string {
+	c := *u
+	c.User = nil
+	return c.String()
+}
