@@ -1,0 +1,108 @@
+package provision
+
+import (
+	"context"
+	"sync"
+	"time"
+)
+
+// Status is how far a planned write got.
+type Status string
+
+// The statuses of a [Change].
+const (
+	StatusReported Status = ""         // nothing to write
+	StatusDone     Status = "done"     // written, or refused with a final outcome
+	StatusFailed   Status = "failed"   // failed; the next run tries again
+	StatusHeld     Status = "held"     // a delete held back by the deletion brakes
+	StatusDeferred Status = "deferred" // not started: the deadline was near; left for the next run
+	StatusDryRun   Status = "dry run"  // not written: dry run
+)
+
+// Change is a plan item with what became of it.
+type Change struct {
+	Item
+	Status Status
+	Result Result
+	Err    error
+}
+
+// Apply carries out a plan: every write, SCIM_CONCURRENCY at a time, each
+// on its own (one failure never stops the others); no delete when the
+// brakes fired; nothing written in a dry run; no new operation started
+// when the context's deadline is nearer than the margin (those are left
+// for the next run, which recomputes the plan from live state).
+func (e *Engine) Apply(ctx context.Context, p Plan) []Change {
+	changes := make([]Change, len(p.Items))
+	var work []int
+	for i, it := range p.Items {
+		c := &changes[i]
+		c.Item = it
+		switch {
+		case !it.Action.Writes():
+			c.Result, _ = e.execute1(ctx, it, false) // reports only, no I/O
+		case it.Action == Delete && p.Brakes.Fired:
+			c.Status = StatusHeld
+			c.Result = Result{ExternalID: it.ExternalID, UserName: it.UserName, ID: it.ID(), Reason: p.Brakes.Reason}
+		case e.DryRun:
+			c.Status = StatusDryRun
+			c.Result = Result{Outcome: OutcomeDryRun, ExternalID: it.ExternalID, UserName: it.UserName, ID: it.ID()}
+		default:
+			work = append(work, i)
+		}
+	}
+
+	// Deletes go first: a write may wait for one to free a userName.
+	var deletes, rest []int
+	for _, i := range work {
+		if changes[i].Action == Delete {
+			deletes = append(deletes, i)
+		} else {
+			rest = append(rest, i)
+		}
+	}
+	e.run(ctx, changes, deletes)
+	e.run(ctx, changes, rest)
+	return changes
+}
+
+// run executes the given changes, Concurrency at a time.
+func (e *Engine) run(ctx context.Context, changes []Change, work []int) {
+	if len(work) == 0 {
+		return
+	}
+	margin := e.Margin
+	if margin <= 0 {
+		margin = 5 * time.Second
+	}
+	n := e.Concurrency
+	if n <= 0 {
+		n = 4
+	}
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(n, len(work)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				c := &changes[i]
+				if dl, ok := ctx.Deadline(); (ok && time.Until(dl) < margin) || ctx.Err() != nil {
+					c.Status = StatusDeferred
+					c.Result = Result{ExternalID: c.ExternalID, UserName: c.UserName, ID: c.ID(), Reason: "the run's deadline was near"}
+					continue
+				}
+				c.Result, c.Err = e.execute(ctx, c.Item)
+				c.Status = StatusDone
+				if c.Err != nil {
+					c.Status = StatusFailed
+				}
+			}
+		}()
+	}
+	for _, i := range work {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+}

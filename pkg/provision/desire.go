@@ -1,0 +1,103 @@
+package provision
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/ramsync/ramsync/pkg/hr"
+)
+
+// Rejection is an HR record that cannot be acted on, with the reason. Its
+// employee's user, if any, is left as it is.
+type Rejection struct {
+	ExternalID string
+	Record     string // "record 3", "line 7"; empty when not from a roster
+	Reason     string
+}
+
+// Wanted is the mapped roster: who should have which user.
+type Wanted struct {
+	Desired  []Desired
+	Rejected []Rejection
+	// Leavers is the number of records with status terminated.
+	Leavers int
+}
+
+// Desire maps a roster: active employees become Desired users, terminated
+// ones are left out (so their users are deleted), and records that cannot
+// be used are rejected with the reason: unreadable records, mapping
+// failures, and every record of an employee id that appears more than once
+// (which of them is right cannot be known).
+func Desire(r *hr.Roster, m *Mapping) Wanted {
+	var w Wanted
+	troubled := map[string]string{} // ids with an unusable record: every record of theirs is rejected
+	for _, p := range r.Problems {
+		w.Rejected = append(w.Rejected, Rejection{ExternalID: p.ID, Record: recordOf(p), Reason: problemReason(p)})
+		if p.ID != "" {
+			troubled[p.ID] = recordOf(p)
+		}
+	}
+
+	seen := map[string][]int{}
+	for i, e := range r.Employees {
+		seen[e.ID] = append(seen[e.ID], i)
+	}
+	for i, e := range r.Employees {
+		if where, ok := troubled[e.ID]; ok {
+			w.Rejected = append(w.Rejected, Rejection{ExternalID: e.ID, Record: fmt.Sprintf("record %d", i+1),
+				Reason: fmt.Sprintf("another record of this employee id (%s) could not be used, so which one is right is unknown; all are rejected", where)})
+			continue
+		}
+		if n := len(seen[e.ID]); n > 1 {
+			if seen[e.ID][0] == i {
+				w.Rejected = append(w.Rejected, Rejection{ExternalID: e.ID,
+					Reason: fmt.Sprintf("employee id appears %d times in the roster (records %s); all are rejected", n, joinInts(seen[e.ID]))})
+			}
+			continue
+		}
+		if e.Status == hr.StatusTerminated {
+			w.Leavers++
+			continue
+		}
+		d, err := m.Map(e)
+		if err != nil {
+			var me *MappingError
+			reason := err.Error()
+			if errors.As(err, &me) {
+				reason = me.Attr + ": " + me.Reason
+			}
+			w.Rejected = append(w.Rejected, Rejection{ExternalID: e.ID, Record: fmt.Sprintf("record %d", i+1), Reason: reason})
+			continue
+		}
+		w.Desired = append(w.Desired, d)
+	}
+	sort.Slice(w.Desired, func(i, j int) bool { return w.Desired[i].ExternalID < w.Desired[j].ExternalID })
+	return w
+}
+
+func recordOf(p hr.RecordError) string {
+	switch {
+	case p.Line > 0:
+		return fmt.Sprintf("line %d", p.Line)
+	case p.Record > 0:
+		return fmt.Sprintf("record %d", p.Record)
+	}
+	return ""
+}
+
+func problemReason(p hr.RecordError) string {
+	if p.Field != "" {
+		return p.Field + ": " + p.Reason
+	}
+	return p.Reason
+}
+
+func joinInts(idx []int) string {
+	s := make([]string, len(idx))
+	for i, v := range idx {
+		s[i] = fmt.Sprint(v + 1)
+	}
+	return strings.Join(s, ", ")
+}

@@ -1,0 +1,138 @@
+package provision_test
+
+import (
+	"context"
+	"sync"
+	"testing"
+
+	"github.com/ramsync/ramsync/pkg/cloudtest"
+	"github.com/ramsync/ramsync/pkg/hr"
+	"github.com/ramsync/ramsync/pkg/provision"
+)
+
+func TestApplyEmployeeLifecycle(t *testing.T) {
+	s := newStack(t, cloudtest.Options{})
+	e := s.Engine
+	e.Rules.Protected = provision.ParseProtected("root.ops")
+	ctx := context.Background()
+	s.Server.SeedUser(cloudtest.User{UserName: "admin", DisplayName: "Admin"})
+	s.Server.SeedUser(cloudtest.User{ExternalID: "E9", UserName: "root.ops", DisplayName: "Root"})
+	s.Server.SeedUser(cloudtest.User{ExternalID: "E8", UserName: "taken", DisplayName: "Taken"})
+
+	terminated := func(emp hr.Employee) hr.Employee { emp.Status = hr.StatusTerminated; return emp }
+	renamed := employee("E1", "li.wei2")
+	steps := []struct {
+		name   string
+		emp    hr.Employee
+		create bool
+		want   provision.Outcome
+	}{
+		{"update before the hire", employee("E1", "li.wei"), false, provision.OutcomeSkipped},
+		{"hire", employee("E1", "li.wei"), true, provision.OutcomeCreated},
+		{"redelivered hire", employee("E1", "li.wei"), true, provision.OutcomeUnchanged},
+		{"rename", renamed, false, provision.OutcomeUpdated},
+		{"rename onto a taken name", employee("E1", "taken"), false, provision.OutcomeConflict},
+		{"hire onto an unowned name", employee("E2", "admin"), true, provision.OutcomeConflict},
+		{"protected employee", employee("E9", "root.ops2"), false, provision.OutcomeProtected},
+		{"invalid userName", employee("E3", "li+wei"), true, provision.OutcomeRejected},
+		{"terminate", terminated(renamed), false, provision.OutcomeDeleted},
+		{"redelivered terminate", terminated(renamed), false, provision.OutcomeAlreadyAbsent},
+		{"late update after the terminate", renamed, false, provision.OutcomeSkipped},
+		{"terminate someone whose name is a hand-made user", terminated(employee("E7", "admin")), false, provision.OutcomeNotOwned},
+		{"terminate a protected user", terminated(employee("E9", "root.ops")), false, provision.OutcomeProtected},
+	}
+	var id string
+	for _, st := range steps {
+		r, err := e.ApplyEmployee(ctx, st.emp, st.create)
+		if err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if r.Outcome != st.want {
+			t.Errorf("%s: outcome %q (%s), want %q", st.name, r.Outcome, r.Reason, st.want)
+		}
+		if st.name == "hire" {
+			id = r.ID
+		}
+		if st.name == "rename" && r.ID != id {
+			t.Errorf("rename changed the RAM id from %s to %s", id, r.ID)
+		}
+	}
+	if _, ok := s.Server.UserByName("admin"); !ok {
+		t.Error("the hand-made admin is gone")
+	}
+	if _, ok := s.Server.UserByName("root.ops"); !ok {
+		t.Error("the protected user is gone")
+	}
+}
+
+func TestConcurrentSameHireMakesOneUser(t *testing.T) {
+	s := newStack(t, cloudtest.Options{})
+	var wg sync.WaitGroup
+	outcomes := make(chan provision.Outcome, 20)
+	for range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r, err := s.Engine.ApplyEmployee(context.Background(), employee("E1", "li.wei"), true)
+			if err != nil {
+				t.Error(err)
+			}
+			outcomes <- r.Outcome
+		}()
+	}
+	wg.Wait()
+	close(outcomes)
+	n := map[provision.Outcome]int{}
+	for o := range outcomes {
+		n[o]++
+	}
+	if len(s.Server.Users()) != 1 || n[provision.OutcomeCreated] != 1 || n[provision.OutcomeUnchanged] != 19 {
+		t.Errorf("users = %d, outcomes %v; want 1 user, 1 created and 19 unchanged", len(s.Server.Users()), n)
+	}
+}
+
+func TestTerminateRacingUpdateEndsDeleted(t *testing.T) {
+	for i := range 20 {
+		s := newStack(t, cloudtest.Options{})
+		ctx := context.Background()
+		if _, err := s.Engine.ApplyEmployee(ctx, employee("E1", "li.wei"), true); err != nil {
+			t.Fatal(err)
+		}
+		leaver := employee("E1", "li.wei")
+		leaver.Status = hr.StatusTerminated
+		var wg sync.WaitGroup
+		wg.Add(2)
+		go func() { defer wg.Done(); s.Engine.ApplyEmployee(ctx, employee("E1", "li.wei.renamed"), false) }()
+		go func() { defer wg.Done(); s.Engine.ApplyEmployee(ctx, leaver, false) }()
+		wg.Wait()
+		if users := s.Server.Users(); len(users) != 0 {
+			t.Fatalf("round %d: users left after a terminate raced an update: %+v", i, users)
+		}
+	}
+}
+
+func TestOffboardDryRunAndBlocked(t *testing.T) {
+	s := newStack(t, cloudtest.Options{})
+	s.Server.SeedUser(cloudtest.User{ExternalID: "E1", UserName: "li.wei", DisplayName: "Li"})
+	s.Server.SetRAM("li.wei", cloudtest.Blockers{AccessKeys: []cloudtest.AccessKey{{ID: "LTAI5tK1", Status: "Active"}}})
+	e := s.Engine
+	e.DryRun = true
+	r, err := e.Offboard(context.Background(), provision.Leaver{ExternalID: "E1"})
+	if err != nil || r.Outcome != provision.OutcomeDryRun || len(s.Server.RAMLog()) != 0 || s.Server.Counters().SCIMWrites() != 0 {
+		t.Fatalf("dry run: %+v, %v, RAM calls %d", r, err, len(s.Server.RAMLog()))
+	}
+	e.DryRun, e.Cleanup = false, false
+	r, err = e.Offboard(context.Background(), provision.Leaver{ExternalID: "E1"})
+	if err != nil || r.Outcome != provision.OutcomeBlocked || len(r.Blockers) != 1 || r.Blockers[0] != "AccessKey LTAI5tK1 (Active)" {
+		t.Fatalf("cleanup off: %+v, %v", r, err)
+	}
+	if _, ok := s.Server.UserByName("li.wei"); !ok {
+		t.Fatal("a blocked user was deleted")
+	}
+	// Without a RAM client, RAM's own refusal is reported as blocked.
+	e.Revoker = nil
+	r, err = e.Offboard(context.Background(), provision.Leaver{ExternalID: "E1"})
+	if err != nil || r.Outcome != provision.OutcomeBlocked {
+		t.Fatalf("no RAM client: %+v, %v", r, err)
+	}
+}

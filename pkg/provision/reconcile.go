@@ -1,0 +1,87 @@
+package provision
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/ramsync/ramsync/pkg/hr"
+	"github.com/ramsync/ramsync/pkg/scim"
+)
+
+// ErrAborted marks a run that stopped before planning: nothing was written.
+var ErrAborted = errors.New("reconcile aborted")
+
+// Meter reports SCIM requests made so far; *scim.Client implements it.
+type Meter interface{ Counts() scim.Counts }
+
+// Reconcile makes RAM match the roster: loads and maps it, lists every
+// user, plans, applies within the brakes and the deadline, and reports. An
+// unreadable or empty roster or an unreadable directory aborts the run
+// (nothing is written) with an error matching [ErrAborted]; the report says
+// why.
+func (e *Engine) Reconcile(ctx context.Context, runID string, load func(context.Context) (*hr.Roster, error)) (*Report, error) {
+	rep := &Report{RunID: runID, StartedAt: e.now(), DryRun: e.DryRun}
+	rep.Tally(nil)
+	var before scim.Counts
+	meter, _ := e.Dir.(Meter)
+	if meter != nil {
+		before = meter.Counts()
+	}
+	finish := func(err error) (*Report, error) {
+		rep.FinishedAt = e.now()
+		if meter != nil {
+			d := meter.Counts().Sub(before)
+			rep.SCIMCalls = CallCounts{Total: d.Total(), ByOp: d.ByOp()}
+		} else {
+			rep.SCIMCalls.ByOp = map[string]int64{}
+		}
+		e.logSummary(ctx, rep)
+		return rep, err
+	}
+
+	roster, err := load(ctx)
+	if err != nil {
+		rep.Aborted = "the roster could not be read: " + err.Error()
+		return finish(fmt.Errorf("%w: %s", ErrAborted, rep.Aborted))
+	}
+	if roster == nil || len(roster.Employees) == 0 {
+		rep.Aborted = "the roster has no employees: refusing to treat that as everyone leaving"
+		return finish(fmt.Errorf("%w: %s", ErrAborted, rep.Aborted))
+	}
+	rep.Roster = RosterInfo{Source: roster.Source, Format: roster.Format, AsOf: roster.AsOf, AsOfSource: roster.AsOfSource,
+		Records: len(roster.Employees) + len(roster.Problems)}
+	for _, emp := range roster.Employees {
+		if emp.Status == hr.StatusTerminated {
+			rep.Roster.Terminated++
+		} else {
+			rep.Roster.Active++
+		}
+	}
+
+	w := Desire(roster, e.Mapping)
+	actual, err := e.Dir.List(ctx)
+	if err != nil {
+		rep.Aborted = "listing RAM users failed: " + err.Error()
+		return finish(fmt.Errorf("%w: %w", ErrAborted, err))
+	}
+	plan := Compute(Input{Desired: w.Desired, Rejected: w.Rejected, Actual: actual, AsOf: roster.AsOf, Rules: e.Rules})
+	rep.Directory = DirectoryInfo{Users: plan.Users, Managed: plan.Managed, Unmanaged: plan.Unmanaged}
+	rep.Brakes = plan.Brakes
+	if plan.Brakes.Fired {
+		e.log().WarnContext(ctx, "deletion brakes fired: no user will be deleted", "reason", plan.Brakes.Reason)
+	}
+	rep.Tally(e.Apply(ctx, plan))
+	return finish(nil)
+}
+
+func (e *Engine) logSummary(ctx context.Context, r *Report) {
+	c := r.Counts
+	e.log().InfoContext(ctx, "reconcile finished",
+		"runId", r.RunID, "dryRun", r.DryRun, "aborted", r.Aborted,
+		"create", c.Create, "update", c.Update, "delete", c.Delete, "adopt", c.Adopt, "unchanged", c.Unchanged,
+		"conflict", c.Conflict, "rejected", c.Rejected, "protected", c.Protected, "blocked", c.Blocked,
+		"skipped", c.Skipped, "failed", c.Failed, "held", c.Held, "deferred", c.Deferred,
+		"brakesFired", r.Brakes.Fired, "scimCalls", r.SCIMCalls.Total,
+		"durationMs", r.FinishedAt.Sub(r.StartedAt).Milliseconds())
+}

@@ -1,0 +1,204 @@
+package provision
+
+import (
+	"time"
+
+	"github.com/ramsync/ramsync/pkg/ramcred"
+)
+
+// Report is the record of one reconcile run (SPEC §4.4). Its JSON field
+// names and order are stable: operators parse it from Log Service.
+type Report struct {
+	RunID      string    `json:"runId"`
+	StartedAt  time.Time `json:"startedAt"`
+	FinishedAt time.Time `json:"finishedAt"`
+	DryRun     bool      `json:"dryRun"`
+	// Aborted says why the run stopped before planning (an empty or
+	// unreadable roster, an unreadable directory); empty when it ran.
+	Aborted   string        `json:"aborted,omitempty"`
+	Roster    RosterInfo    `json:"roster"`
+	Directory DirectoryInfo `json:"directory"`
+	Counts    Counts        `json:"counts"`
+	// Changes are the writes: planned, done, failed, held or deferred,
+	// with the attribute diff of each update.
+	Changes    []Entry `json:"changes"`
+	Rejections []Entry `json:"rejections"`
+	Conflicts  []Entry `json:"conflicts"`
+	Protected  []Entry `json:"protected"`
+	Skipped    []Entry `json:"skipped"`
+	Errors     []Entry `json:"errors"`
+	Warnings   []Entry `json:"warnings"`
+	Brakes     Brakes  `json:"brakes"`
+	// LeftForNextRun are the writes not done: held by the brakes,
+	// deferred by the deadline, failed.
+	LeftForNextRun []Entry    `json:"leftForNextRun"`
+	SCIMCalls      CallCounts `json:"scimCalls"`
+}
+
+// RosterInfo describes the roster a run used.
+type RosterInfo struct {
+	Source     string    `json:"source"`
+	Format     string    `json:"format"`
+	AsOf       time.Time `json:"asOf"`
+	AsOfSource string    `json:"asOfSource"`
+	Records    int       `json:"records"`
+	Active     int       `json:"active"`
+	Terminated int       `json:"terminated"`
+}
+
+// DirectoryInfo describes RAM's users as the run found them.
+type DirectoryInfo struct {
+	Users     int `json:"users"`
+	Managed   int `json:"managed"`
+	Unmanaged int `json:"unmanaged"`
+}
+
+// Counts are the run's final outcomes (in a dry run, the planned ones).
+type Counts struct {
+	Create    int `json:"create"`
+	Update    int `json:"update"`
+	Delete    int `json:"delete"`
+	Adopt     int `json:"adopt"`
+	Unchanged int `json:"unchanged"`
+	Conflict  int `json:"conflict"`
+	Rejected  int `json:"rejected"`
+	Protected int `json:"protected"`
+	Blocked   int `json:"blocked"`
+	Skipped   int `json:"skipped"`
+	Failed    int `json:"failed"`
+	Held      int `json:"held"`
+	Deferred  int `json:"deferred"`
+}
+
+// Entry is one line of a report.
+type Entry struct {
+	Action     Action         `json:"action"`
+	ExternalID string         `json:"externalId,omitempty"`
+	UserName   string         `json:"userName,omitempty"`
+	ID         string         `json:"id,omitempty"`
+	Record     string         `json:"record,omitempty"`
+	Status     Status         `json:"status,omitempty"`
+	Outcome    Outcome        `json:"outcome,omitempty"`
+	Diff       string         `json:"diff,omitempty"`
+	Reason     string         `json:"reason,omitempty"`
+	Error      string         `json:"error,omitempty"`
+	Blockers   []string       `json:"blockers,omitempty"`
+	Steps      []ramcred.Step `json:"steps,omitempty"`
+	Warnings   []string       `json:"warnings,omitempty"`
+}
+
+// CallCounts are the SCIM requests the run made.
+type CallCounts struct {
+	Total int64            `json:"total"`
+	ByOp  map[string]int64 `json:"byOp"`
+}
+
+// Tally fills the report's counts and lists from the applied changes.
+func (r *Report) Tally(changes []Change) {
+	r.Changes, r.Rejections, r.Conflicts, r.Protected, r.Skipped = []Entry{}, []Entry{}, []Entry{}, []Entry{}, []Entry{}
+	r.Errors, r.Warnings, r.LeftForNextRun = []Entry{}, []Entry{}, []Entry{}
+	r.Counts = Counts{}
+	for _, c := range changes {
+		e := Entry{Action: c.Action, ExternalID: c.ExternalID, UserName: c.UserName, ID: c.ID(), Record: c.Record,
+			Status: c.Status, Outcome: c.Result.Outcome, Diff: c.Diff, Reason: c.Result.Reason,
+			Blockers: c.Result.Blockers, Steps: c.Result.Steps}
+		if e.ID == "" {
+			e.ID = c.Result.ID
+		}
+		if c.Err != nil {
+			e.Error = c.Err.Error()
+		}
+		if len(c.Warnings) > 0 {
+			r.Warnings = append(r.Warnings, Entry{Action: c.Action, ExternalID: c.ExternalID, UserName: c.UserName, Warnings: c.Warnings})
+		}
+		r.count(c)
+		if c.Action.Writes() {
+			r.Changes = append(r.Changes, e)
+			switch c.Status {
+			case StatusFailed:
+				r.Errors = append(r.Errors, e)
+				r.LeftForNextRun = append(r.LeftForNextRun, e)
+			case StatusHeld, StatusDeferred:
+				r.LeftForNextRun = append(r.LeftForNextRun, e)
+			}
+			// A write can end as a conflict or a skip after a 409/404.
+			switch c.Result.Outcome {
+			case OutcomeConflict:
+				r.Conflicts = append(r.Conflicts, e)
+			case OutcomeSkipped:
+				r.Skipped = append(r.Skipped, e)
+			}
+			continue
+		}
+		switch c.Action {
+		case Rejected:
+			r.Rejections = append(r.Rejections, e)
+		case Conflict:
+			r.Conflicts = append(r.Conflicts, e)
+		case Protected:
+			r.Protected = append(r.Protected, e)
+		case Skipped:
+			r.Skipped = append(r.Skipped, e)
+		}
+	}
+}
+
+func (r *Report) count(c Change) {
+	k := &r.Counts
+	switch c.Status {
+	case StatusFailed:
+		k.Failed++
+		return
+	case StatusHeld:
+		k.Held++
+		return
+	case StatusDeferred:
+		k.Deferred++
+		return
+	case StatusDone:
+		switch c.Result.Outcome {
+		case OutcomeCreated:
+			k.Create++
+		case OutcomeUpdated:
+			k.Update++
+		case OutcomeAdopted:
+			k.Adopt++
+		case OutcomeDeleted, OutcomeAlreadyAbsent:
+			k.Delete++
+		case OutcomeUnchanged:
+			k.Unchanged++
+		case OutcomeBlocked:
+			k.Blocked++
+		case OutcomeConflict:
+			k.Conflict++
+		case OutcomeSkipped:
+			k.Skipped++
+		case OutcomeProtected:
+			k.Protected++
+		}
+		return
+	}
+	// Reported-only items, and planned writes in a dry run.
+	switch c.Action {
+	case Create:
+		k.Create++
+	case Update:
+		k.Update++
+	case Delete:
+		k.Delete++
+	case Adopt:
+		k.Adopt++
+	case Unchanged:
+		k.Unchanged++
+	case Conflict:
+		k.Conflict++
+	case Rejected:
+		k.Rejected++
+	case Protected:
+		k.Protected++
+	case Blocked:
+		k.Blocked++
+	case Skipped:
+		k.Skipped++
+	}
+}
