@@ -1,0 +1,116 @@
+package config
+
+import (
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+)
+
+func env(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(k string) string { return m[k] }
+}
+
+var base = []string{"SCIM_CLIENT_ID", "4637905686741830000", "SCIM_SECRET_NAME", "ramsync/scim", "FC_REGION", "cn-hangzhou"}
+
+func TestWebhookDefaults(t *testing.T) {
+	c, _, err := LoadWebhook(env(append(base, "WEBHOOK_SECRET_NAME", "ramsync/webhook")...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.SCIMEndpoint != DefaultSCIMEndpoint || c.TokenURL != DefaultTokenURL || c.RAMEndpoint != DefaultRAMEndpoint ||
+		c.SecretsRegion != "cn-hangzhou" || c.RPS != 10 || c.Tolerance != 5*time.Minute || c.LogLevel != slog.LevelInfo ||
+		c.Mapping.DisplayNameMax() != 24 || c.OffboardCleanup || c.Rules.AdoptExisting {
+		t.Errorf("defaults: %+v", c)
+	}
+}
+
+func TestReconcilerSettings(t *testing.T) {
+	c, _, err := LoadReconciler(env(append(base,
+		"ROSTER_URL", "https://hr.example.com/roster.csv", "DRY_RUN", "true", "MAX_DELETES", "5",
+		"MAX_DELETE_PERCENT", "2.5", "SCIM_CONCURRENCY", "8", "PROTECTED_USERS", "Admin, root ",
+		"ADOPT_EXISTING", "yes", "OFFBOARD_CLEANUP", "true", "LOG_LEVEL", "debug", "SECRETS_ENDPOINT", "127.0.0.1:8443",
+		"MAPPING", `{"userName": "{{ .login | lower }}"}`, "DISPLAY_NAME_MAX", "128")...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !c.DryRun || c.Rules.MaxDeletes != 5 || c.Rules.MaxDeletePercent != 2.5 || c.Concurrency != 8 ||
+		!c.Rules.IsProtected("admin") || !c.Rules.IsProtected("ROOT") || !c.Rules.AdoptExisting || !c.OffboardCleanup ||
+		c.LogLevel != slog.LevelDebug || c.SecretsEndpoint != "127.0.0.1:8443" || c.Mapping.DisplayNameMax() != 128 {
+		t.Errorf("settings: %+v", c)
+	}
+}
+
+func TestBadConfigurationNamesTheVariable(t *testing.T) {
+	tests := []struct {
+		load func(func(string) string) error
+		env  []string
+		want string
+	}{
+		{webhook, nil, "SCIM_CLIENT_ID: is required"},
+		{webhook, []string{"SCIM_CLIENT_ID", "x", "WEBHOOK_SECRET", "k"}, "SCIM_SECRET_NAME: is required"},
+		{webhook, append(base, "WEBHOOK_SECRET", "k", "SCIM_RPS", "fast"), `SCIM_RPS: "fast" is not a number`},
+		{webhook, append(base, "WEBHOOK_SECRET", "k", "SCIM_RPS", "0"), "SCIM_RPS: 0 is out of range"},
+		{webhook, append(base, "WEBHOOK_SECRET", "k", "WEBHOOK_TOLERANCE", "5"), `WEBHOOK_TOLERANCE: "5" is not a duration`},
+		{webhook, base, "WEBHOOK_SECRET_NAME: is required"},
+		{webhook, append(base, "WEBHOOK_SECRET", "k", "SCIM_ENDPOINT", "scim.aliyun.com"), `SCIM_ENDPOINT: "scim.aliyun.com" is not an absolute URL`},
+		{webhook, append(base, "WEBHOOK_SECRET", "k", "SECRETS_ENDPOINT", "https://kms.x"), "SECRETS_ENDPOINT: \"https://kms.x\" must be host[:port]"},
+		{webhook, append(base, "WEBHOOK_SECRET", "k", "RAM_ENDPOINT", "ram:99999"), "RAM_ENDPOINT: \"ram:99999\" has a bad port"},
+		{webhook, append(base, "WEBHOOK_SECRET", "k", "ADOPT_EXISTING", "maybe"), `ADOPT_EXISTING: "maybe" is not true or false`},
+		{webhook, append(base, "WEBHOOK_SECRET", "k", "LOG_LEVEL", "loud"), `LOG_LEVEL: "loud" is not debug, info, warn or error`},
+		{webhook, append(base, "WEBHOOK_SECRET", "k", "MAPPING", `{"email": "x"}`), `MAPPING: unknown attribute "email"`},
+		{webhook, append(base, "WEBHOOK_SECRET", "k", "DISPLAY_NAME_MAX", "500"), "DISPLAY_NAME_MAX: 500 is out of range (1 to 128)"},
+		{webhook, []string{"SCIM_CLIENT_ID", "x", "SCIM_SECRET_NAME", "s", "WEBHOOK_SECRET", "k"}, "SECRETS_REGION: is required outside Function Compute"},
+		{reconciler, base, "ROSTER_URL: is required"},
+		{reconciler, append(base, "ROSTER_URL", "http://hr/roster.json"), `ROSTER_URL: "http://hr/roster.json" must use https or file`},
+		{reconciler, append(base, "ROSTER_URL", "file:///r.json", "MAX_DELETE_PERCENT", "150"), "MAX_DELETE_PERCENT: 150 is out of range"},
+		{reconciler, append(base, "ROSTER_URL", "file:///r.json", "MAX_DELETES", "-1"), "MAX_DELETES: -1 is out of range"},
+		{offboarding, append(base, "DRY_RUN", "sometimes"), `DRY_RUN: "sometimes" is not true or false`},
+	}
+	for _, tt := range tests {
+		err := tt.load(env(tt.env...))
+		if err == nil || !strings.HasPrefix(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("env %v: err = %v, want one line starting %q", tt.env, err, tt.want)
+		}
+	}
+}
+
+func webhook(g func(string) string) error     { _, _, err := LoadWebhook(g); return err }
+func reconciler(g func(string) string) error  { _, _, err := LoadReconciler(g); return err }
+func offboarding(g func(string) string) error { _, _, err := LoadOffboarding(g); return err }
+
+func TestLocalSecrets(t *testing.T) {
+	c, _, err := LoadWebhook(env("SCIM_CLIENT_ID", "x", "SCIM_CLIENT_SECRET", "s3cret", "WEBHOOK_SECRET", "k3y"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ClientSecret.Reveal() != "s3cret" || c.SigningKey.Reveal() != "k3y" || c.SecretName != "" {
+		t.Errorf("local secrets not read: %+v", c)
+	}
+	// And never printed.
+	if s := strings.Join([]string{c.ClientSecret.String(), c.SigningKey.String()}, ""); strings.Contains(s, "s3cret") || strings.Contains(s, "k3y") {
+		t.Error("a local secret printed")
+	}
+}
+
+func TestNamesReadAreRecorded(t *testing.T) {
+	_, names, _ := LoadOffboarding(env(base...))
+	for _, want := range []string{"SCIM_ENDPOINT", "SCIM_CLIENT_ID", "DRY_RUN", "OFFBOARD_CLEANUP", "LOG_LEVEL"} {
+		found := false
+		for _, n := range names {
+			found = found || n == want
+		}
+		if !found {
+			t.Errorf("%s not recorded in %v", want, names)
+		}
+	}
+	for _, n := range names {
+		if n == "MAX_DELETES" || n == "ROSTER_URL" {
+			t.Errorf("offboarding reads %s, which is the reconciler's", n)
+		}
+	}
+}

@@ -1,0 +1,89 @@
+// Package wire builds ramsync's shared clients from its configuration:
+// the Secrets Manager reader, the OAuth token source, the SCIM client, the
+// RAM OpenAPI client and the provisioning engine. A function builds them
+// once per instance, at start-up, so warm invocations share the cached
+// token, secrets and connections.
+package wire
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+
+	"github.com/ramsync/ramsync/pkg/auth"
+	"github.com/ramsync/ramsync/pkg/config"
+	"github.com/ramsync/ramsync/pkg/provision"
+	"github.com/ramsync/ramsync/pkg/ramcred"
+	"github.com/ramsync/ramsync/pkg/scim"
+	"github.com/ramsync/ramsync/pkg/secrets"
+)
+
+// localAppSecret is the name the local SCIM_CLIENT_SECRET is served under.
+const localAppSecret = "local:SCIM_CLIENT_SECRET"
+
+// Secrets reads named secrets. *secrets.Manager and secrets.Static
+// implement it.
+type Secrets interface {
+	Get(ctx context.Context, name string) (secrets.Value, error)
+	Refresh(ctx context.Context, name string) (secrets.Value, error)
+}
+
+// Clients are the shared clients of one function instance.
+type Clients struct {
+	Creds   *secrets.CredentialStore
+	Secrets Secrets // nil when every secret is local
+	Tokens  *auth.Source
+	SCIM    *scim.Client
+	RAM     *ramcred.Client
+	Engine  provision.Engine
+}
+
+// Build builds the clients. It makes no request.
+func Build(c config.Common, log *slog.Logger) (*Clients, error) {
+	cl := &Clients{Creds: secrets.NewCredentialStore(secrets.EnvCredentials(os.Getenv))}
+	if c.SecretsRegion != "" {
+		m, err := secrets.NewManager(secrets.ManagerConfig{
+			Region: c.SecretsRegion, Endpoint: c.SecretsEndpoint, Credentials: cl.Creds.Get, Logger: log,
+		})
+		if err != nil {
+			return nil, err
+		}
+		cl.Secrets = m
+	}
+	var app auth.Secrets = cl.Secrets
+	name := c.SecretName
+	if !c.ClientSecret.IsZero() {
+		log.Warn(config.ErrLocalSecret.Error(), "variable", "SCIM_CLIENT_SECRET")
+		app, name = secrets.Static{localAppSecret: c.ClientSecret}, localAppSecret
+	}
+	tokens, err := auth.New(auth.Config{ClientID: c.ClientID, TokenURL: c.TokenURL, SecretName: name, Secrets: app, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	cl.Tokens = tokens
+	cl.SCIM, err = scim.New(c.SCIMEndpoint, tokens, scim.WithRateLimit(c.RPS, 1), scim.WithLogger(log))
+	if err != nil {
+		return nil, err
+	}
+	cl.RAM, err = ramcred.New(ramcred.Config{Endpoint: c.RAMEndpoint, Credentials: cl.Creds.Get, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	cl.Engine = provision.Engine{
+		Dir: cl.SCIM, Revoker: cl.RAM, Mapping: c.Mapping, Rules: c.Rules, Cleanup: c.OffboardCleanup, Log: log,
+	}
+	return cl, nil
+}
+
+// Secret returns a secret that is either local (value set) or named in
+// Secrets Manager.
+func (cl *Clients) Secret(ctx context.Context, name string, local secrets.Value) (secrets.Value, error) {
+	if !local.IsZero() {
+		return local, nil
+	}
+	if cl.Secrets == nil {
+		return secrets.Value{}, errors.New("secrets: SECRETS_REGION is not set, so Secrets Manager cannot be read")
+	}
+	return cl.Secrets.Get(ctx, name)
+}
