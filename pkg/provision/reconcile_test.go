@@ -9,19 +9,19 @@ import (
 
 	"github.com/ramsync/ramsync/pkg/cloudtest"
 	"github.com/ramsync/ramsync/pkg/hr"
-	"github.com/ramsync/ramsync/pkg/internal/stack"
+	"github.com/ramsync/ramsync/pkg/stacktest"
 )
 
-func newStack(t testing.TB, o cloudtest.Options) *stack.Stack {
+func newStack(t testing.TB, o cloudtest.Options) *stacktest.Stack {
 	t.Helper()
 	srv := cloudtest.NewServer(o)
 	t.Cleanup(srv.Close)
 	return newStackOn(t, srv)
 }
 
-func newStackOn(t testing.TB, srv *cloudtest.Server) *stack.Stack {
+func newStackOn(t testing.TB, srv *cloudtest.Server) *stacktest.Stack {
 	t.Helper()
-	s, err := stack.New(srv)
+	s, err := stacktest.New(srv)
 	if err != nil {
 		t.Fatal(err)
 	}

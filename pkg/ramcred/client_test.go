@@ -11,17 +11,17 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ramsync/ramsync/pkg/cloudtest"
-	"github.com/ramsync/ramsync/pkg/internal/stack"
+	"github.com/ramsync/ramsync/pkg/stacktest"
 	"github.com/ramsync/ramsync/pkg/ramcred"
 )
 
 // leaver seeds an engineer with 2 AccessKeys, MFA, 2 groups, 3 policies
 // and a console login.
-func leaver(t *testing.T) *stack.Stack {
+func leaver(t *testing.T) *stacktest.Stack {
 	t.Helper()
 	srv := cloudtest.NewServer(cloudtest.Options{})
 	t.Cleanup(srv.Close)
-	s, err := stack.New(srv)
+	s, err := stacktest.New(srv)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,15 +12,15 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ramsync/ramsync/pkg/cloudtest"
-	"github.com/ramsync/ramsync/pkg/internal/stack"
+	"github.com/ramsync/ramsync/pkg/stacktest"
 	"github.com/ramsync/ramsync/pkg/scim"
 )
 
-func newStack(t *testing.T, o cloudtest.Options, opts ...scim.Option) *stack.Stack {
+func newStack(t *testing.T, o cloudtest.Options, opts ...scim.Option) *stacktest.Stack {
 	t.Helper()
 	srv := cloudtest.NewServer(o)
 	t.Cleanup(srv.Close)
-	s, err := stack.New(srv, opts...)
+	s, err := stacktest.New(srv, opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func newStack(t *testing.T, o cloudtest.Options, opts ...scim.Option) *stack.Sta
 
 // assertNoSecrets checks that no secret value, token or credential made
 // it into the captured logs.
-func assertNoSecrets(t *testing.T, s *stack.Stack) {
+func assertNoSecrets(t *testing.T, s *stacktest.Stack) {
 	t.Helper()
 	o := s.Server.Options()
 	logs := s.Logs.String()
@@ -348,7 +348,7 @@ func TestRetriesSurviveFaults(t *testing.T) {
 }
 
 // warm fetches the token and secret so faults hit SCIM calls only.
-func warm(t *testing.T, s *stack.Stack) {
+func warm(t *testing.T, s *stacktest.Stack) {
 	t.Helper()
 	if _, _, err := s.SCIM.FindByExternalID(context.Background(), "warm-up"); err != nil {
 		t.Fatal(err)
@@ -397,11 +397,11 @@ func TestBeyondTheRetryBound(t *testing.T) {
 	if !errors.As(err, &se) || !errors.Is(err, scim.ErrServer) || !scim.Transient(err) {
 		t.Fatalf("err = %v, want a transient *scim.Error matching ErrServer", err)
 	}
-	if se.Op != "get" || se.Attempts != stack.FastRetry.MaxAttempts || !strings.Contains(err.Error(), "scim: get: 503") {
+	if se.Op != "get" || se.Attempts != stacktest.FastRetry.MaxAttempts || !strings.Contains(err.Error(), "scim: get: 503") {
 		t.Errorf("err = %q (op %q, %d attempts): want it to name the operation and the attempts", err, se.Op, se.Attempts)
 	}
-	if got := s.SCIM.Counts()["get.server_error"]; got != int64(stack.FastRetry.MaxAttempts) {
-		t.Errorf("counted %d server errors, want %d", got, stack.FastRetry.MaxAttempts)
+	if got := s.SCIM.Counts()["get.server_error"]; got != int64(stacktest.FastRetry.MaxAttempts) {
+		t.Errorf("counted %d server errors, want %d", got, stacktest.FastRetry.MaxAttempts)
 	}
 }
 
@@ -455,7 +455,7 @@ func TestErrorsCarryNoSecrets(t *testing.T) {
 	o := s.Server.Options()
 	ctx := context.Background()
 	var errs []error
-	s.Server.FailNext(cloudtest.OAuth, stack.FastRetry.MaxAttempts, cloudtest.Error5xx)
+	s.Server.FailNext(cloudtest.OAuth, stacktest.FastRetry.MaxAttempts, cloudtest.Error5xx)
 	_, err := s.SCIM.Get(ctx, "1")
 	errs = append(errs, err)
 	s.Server.RotateSecret("another-"+strings.Repeat("y", 56), false)

@@ -1,8 +1,8 @@
-// Package stack wires ramsync's real clients (Secrets Manager reader,
+// Package stacktest wires ramsync's real clients (Secrets Manager reader,
 // OAuth token source, SCIM client, RAM OpenAPI client, provisioning
 // engine) to a cloudtest.Server, for tests and benchmarks. Nothing in it
 // is a stand-in: every request crosses real HTTPS to the test double.
-package stack
+package stacktest
 
 import (
 	"bytes"

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/ramsync/ramsync/pkg/hr"
+	"github.com/ramsync/ramsync/pkg/provision"
+)
+
+// TimerEvent is what an FC timer trigger delivers: its configured payload
+// is a string, passed on verbatim.
+type TimerEvent struct {
+	TriggerTime string `json:"triggerTime"`
+	TriggerName string `json:"triggerName"`
+	Payload     string `json:"payload"`
+}
+
+// Overrides change one run's settings. They come from the timer payload
+// (a JSON object in its string), or from the top level of a direct
+// invocation's event.
+type Overrides struct {
+	DryRun           *bool    `json:"dryRun"`
+	MaxDeletes       *int     `json:"maxDeletes"`
+	MaxDeletePercent *float64 `json:"maxDeletePercent"`
+}
+
+// RosterLoader loads the roster. *hr.Loader implements it.
+type RosterLoader interface {
+	Load(ctx context.Context, rawURL string) (*hr.Roster, error)
+}
+
+// Handler is the nightly reconcile (SPEC §4.4).
+type Handler struct {
+	Engine    provision.Engine
+	Roster    RosterLoader
+	RosterURL string
+	Log       *slog.Logger
+}
+
+// Handle runs one reconcile and returns its report. It returns an error
+// (FC retries the async invocation, then sends it to the failure
+// destination) when the run aborted: a bad payload, an unreadable or empty
+// roster, an unreadable directory.
+func (h *Handler) Handle(ctx context.Context, runID string, event []byte) (*provision.Report, error) {
+	ov, err := parseOverrides(event)
+	if err != nil {
+		h.Log.ErrorContext(ctx, "reconcile refused", "error", err.Error())
+		return nil, err
+	}
+	e := h.Engine
+	if ov.DryRun != nil {
+		e.DryRun = *ov.DryRun
+	}
+	if ov.MaxDeletes != nil {
+		e.Rules.MaxDeletes = *ov.MaxDeletes
+	}
+	if ov.MaxDeletePercent != nil {
+		e.Rules.MaxDeletePercent = *ov.MaxDeletePercent
+	}
+	if dl, ok := ctx.Deadline(); ok {
+		// Stop starting writes with a tenth of the time left (5 s to 60 s).
+		e.Margin = min(max(time.Until(dl)/10, 5*time.Second), time.Minute)
+	}
+
+	rep, err := e.Reconcile(ctx, runID, func(ctx context.Context) (*hr.Roster, error) {
+		return h.Roster.Load(ctx, h.RosterURL)
+	})
+	level := slog.LevelInfo
+	switch {
+	case err != nil:
+		level = slog.LevelError
+	case rep.Brakes.Fired || rep.Counts.Failed > 0:
+		level = slog.LevelWarn
+	}
+	h.Log.Log(ctx, level, "reconcile report", "report", rep)
+	return rep, err
+}
+
+func parseOverrides(event []byte) (Overrides, error) {
+	var ov Overrides
+	event = bytes.TrimSpace(event)
+	if len(event) == 0 || string(event) == "null" {
+		return ov, nil
+	}
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(event, &probe); err != nil {
+		return ov, fmt.Errorf("the event is not a JSON object: %v", err)
+	}
+	src := event
+	if p, ok := probe["payload"]; ok {
+		var s string
+		if err := json.Unmarshal(p, &s); err != nil {
+			return ov, errors.New("payload: must be a string (the timer trigger's payload)")
+		}
+		if len(bytes.TrimSpace([]byte(s))) == 0 {
+			return ov, nil
+		}
+		src = []byte(s)
+	}
+	dec := json.NewDecoder(bytes.NewReader(src))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&ov); err != nil {
+		return ov, fmt.Errorf("payload: want {\"dryRun\": bool, \"maxDeletes\": int, \"maxDeletePercent\": number}: %v", err)
+	}
+	if ov.MaxDeletes != nil && *ov.MaxDeletes < 0 {
+		return ov, errors.New("payload: maxDeletes must not be negative")
+	}
+	if ov.MaxDeletePercent != nil && (*ov.MaxDeletePercent < 0 || *ov.MaxDeletePercent > 100) {
+		return ov, errors.New("payload: maxDeletePercent must be between 0 and 100")
+	}
+	return ov, nil
+}
+
+// String shows the overrides set, for logs and tests.
+func (o Overrides) String() string {
+	s := func(p any) string {
+		switch v := p.(type) {
+		case *bool:
+			if v != nil {
+				return fmt.Sprint(*v)
+			}
+		case *int:
+			if v != nil {
+				return fmt.Sprint(*v)
+			}
+		case *float64:
+			if v != nil {
+				return fmt.Sprint(*v)
+			}
+		}
+		return "<nil>"
+	}
+	return "dry=" + s(o.DryRun) + " max=" + s(o.MaxDeletes) + " pct=" + s(o.MaxDeletePercent)
+}

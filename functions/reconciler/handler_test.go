@@ -1,0 +1,40 @@
+package main
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestParseOverrides(t *testing.T) {
+	tests := []struct {
+		event string
+		want  string // fmt of the overrides, or "!" + error text
+	}{
+		{``, "dry=<nil> max=<nil> pct=<nil>"},
+		{`{"triggerTime":"2026-11-27T18:00:00Z","triggerName":"nightly","payload":""}`, "dry=<nil> max=<nil> pct=<nil>"},
+		{`{"triggerTime":"2026-11-27T18:00:00Z","triggerName":"nightly","payload":"{}"}`, "dry=<nil> max=<nil> pct=<nil>"},
+		{`{"triggerTime":"2026-11-27T18:00:00Z","triggerName":"nightly","payload":"{\"dryRun\":true,\"maxDeletes\":3,\"maxDeletePercent\":1.5}"}`, "dry=true max=3 pct=1.5"},
+		{`{"dryRun": false}`, "dry=false max=<nil> pct=<nil>"},
+		{`{"payload":"{\"dry_run\":true}"}`, `!unknown field "dry_run"`},
+		{`{"payload":"{\"maxDeletes\":-1}"}`, "!maxDeletes must not be negative"},
+		{`{"payload":"{\"maxDeletePercent\":101}"}`, "!maxDeletePercent must be between 0 and 100"},
+		{`{"payload":3}`, "!payload: must be a string"},
+		{`[1]`, "!not a JSON object"},
+	}
+	for _, tt := range tests {
+		ov, err := parseOverrides([]byte(tt.event))
+		if strings.HasPrefix(tt.want, "!") {
+			if err == nil || !strings.Contains(err.Error(), tt.want[1:]) {
+				t.Errorf("%s: err = %v, want %q", tt.event, err, tt.want[1:])
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: %v", tt.event, err)
+			continue
+		}
+		if got := ov.String(); got != tt.want {
+			t.Errorf("%s: %s, want %s", tt.event, got, tt.want)
+		}
+	}
+}

@@ -1,0 +1,44 @@
+// Command reconciler is ramsync's timer-triggered function: the nightly
+// full comparison of the HR roster with RAM, applied within the deletion
+// brakes.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"github.com/ramsync/ramsync/pkg/config"
+	"github.com/ramsync/ramsync/pkg/fcrun"
+	"github.com/ramsync/ramsync/pkg/hr"
+	"github.com/ramsync/ramsync/pkg/provision"
+	"github.com/ramsync/ramsync/pkg/secrets"
+	"github.com/ramsync/ramsync/pkg/wire"
+)
+
+func main() {
+	cfg, _, err := config.LoadReconciler(os.Getenv)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ramsync reconciler: bad configuration: %v\n", err)
+		os.Exit(2)
+	}
+	log := fcrun.NewLogger(os.Stdout, "reconciler", cfg.LogLevel)
+	cl, err := wire.Build(cfg.Common, log)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ramsync reconciler: %v\n", err)
+		os.Exit(2)
+	}
+	cl.Engine.DryRun = cfg.DryRun
+	cl.Engine.Concurrency = cfg.Concurrency
+	loader := &hr.Loader{}
+	if cfg.RosterAuthSecretName != "" {
+		loader.Credentials = func(ctx context.Context) (secrets.Value, error) {
+			return cl.Secret(ctx, cfg.RosterAuthSecretName, secrets.Value{})
+		}
+	}
+	h := &Handler{Engine: cl.Engine, Roster: loader, RosterURL: cfg.RosterURL, Log: log}
+	fcrun.Start(func(ctx context.Context, event []byte) (*provision.Report, error) {
+		inv := fcrun.Begin(ctx, cl.Creds)
+		return h.Handle(ctx, inv.RequestID, event)
+	})
+}

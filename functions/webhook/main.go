@@ -1,0 +1,71 @@
+// Command webhook is ramsync's HTTP-triggered function: it applies signed
+// HR webhooks (hires, updates, terminations) to RAM as they happen.
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/ramsync/ramsync/pkg/config"
+	"github.com/ramsync/ramsync/pkg/fcrun"
+	"github.com/ramsync/ramsync/pkg/secrets"
+	"github.com/ramsync/ramsync/pkg/wire"
+)
+
+func main() {
+	cfg, _, err := config.LoadWebhook(os.Getenv)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ramsync webhook: bad configuration: %v\n", err)
+		os.Exit(2)
+	}
+	log := fcrun.NewLogger(os.Stdout, "webhook", cfg.LogLevel)
+	cl, err := wire.Build(cfg.Common, log)
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "ramsync webhook: %v\n", err)
+		os.Exit(2)
+	}
+	if !cfg.SigningKey.IsZero() {
+		log.Warn(config.ErrLocalSecret.Error(), "variable", "WEBHOOK_SECRET")
+	}
+	h := &Handler{
+		Engine:    cl.Engine,
+		Keys:      signingKeys(cl, cfg),
+		Tolerance: cfg.Tolerance,
+		Log:       log,
+	}
+	fcrun.Start(func(ctx context.Context, ev fcrun.HTTPEvent) (fcrun.HTTPResponse, error) {
+		fcrun.Begin(ctx, cl.Creds)
+		return fcrun.ServeHTTP(ctx, h, ev), nil
+	})
+}
+
+// signingKeys reads the HMAC key(s): the secret holds one key, or several
+// on separate lines while the HR system moves to a new one.
+func signingKeys(cl *wire.Clients, cfg config.Webhook) func(context.Context, bool) ([]secrets.Value, error) {
+	return func(ctx context.Context, fresh bool) ([]secrets.Value, error) {
+		var v secrets.Value
+		var err error
+		if fresh && cfg.SigningKey.IsZero() && cl.Secrets != nil {
+			v, err = cl.Secrets.Refresh(ctx, cfg.SigningSecretName)
+		} else {
+			v, err = cl.Secret(ctx, cfg.SigningSecretName, cfg.SigningKey)
+		}
+		if err != nil {
+			return nil, err
+		}
+		return SplitKeys(v), nil
+	}
+}
+
+// SplitKeys splits a secret holding one key per line.
+func SplitKeys(v secrets.Value) []secrets.Value {
+	var keys []secrets.Value
+	for _, line := range strings.Split(v.Reveal(), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			keys = append(keys, secrets.NewValue(line))
+		}
+	}
+	return keys
+}
