@@ -11,8 +11,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ramsync/ramsync/pkg/cloudtest"
-	"github.com/ramsync/ramsync/pkg/stacktest"
 	"github.com/ramsync/ramsync/pkg/ramcred"
+	"github.com/ramsync/ramsync/pkg/stacktest"
 )
 
 // leaver seeds an engineer with 2 AccessKeys, MFA, 2 groups, 3 policies

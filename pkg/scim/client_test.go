@@ -12,8 +12,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/ramsync/ramsync/pkg/cloudtest"
-	"github.com/ramsync/ramsync/pkg/stacktest"
 	"github.com/ramsync/ramsync/pkg/scim"
+	"github.com/ramsync/ramsync/pkg/stacktest"
 )
 
 func newStack(t *testing.T, o cloudtest.Options, opts ...scim.Option) *stacktest.Stack {
