@@ -240,3 +240,20 @@ func TestProtectedAndUnownedAreNeverTouched(t *testing.T) {
 		t.Errorf("RAM calls %d, SCIM deletes %d: want none", len(l.Cloud.RAMLog()), l.Cloud.Counters()["scim.delete"])
 	}
 }
+
+func TestWarmOffboardingMakesOneTokenAndOneKMSRequest(t *testing.T) {
+	l := start(t, localrun.Options{})
+	for i := range 20 {
+		r := invokeOffboarding(t, l, []byte(`{"externalId":"E`+string(rune('A'+i))+`"}`))
+		if r.Action != "already absent" {
+			t.Fatalf("invocation %d: %+v", i, r)
+		}
+	}
+	c := l.Cloud.Counters()
+	if c["oauth.token"] != 1 || c["kms.GetSecretValue"] != 1 {
+		t.Errorf("20 invocations of one warm process made %d token and %d KMS requests, want 1 and 1", c["oauth.token"], c["kms.GetSecretValue"])
+	}
+	if n := l.Runtime.Counters("offboarding"); n.ColdStarts != 1 || n.Invocations != 20 {
+		t.Errorf("runtime counters %+v, want 1 cold start, 20 invocations", n)
+	}
+}
