@@ -46,6 +46,14 @@ func TestMain(m *testing.M) {
 func start(t *testing.T, o localrun.Options) *localrun.Local {
 	t.Helper()
 	o.Binaries = binaries
+	if o.Env["SCIM_RPS"] == "" {
+		// The default (10/s) is for production; tests go faster.
+		env := map[string]string{"SCIM_RPS": "500"}
+		for k, v := range o.Env {
+			env[k] = v
+		}
+		o.Env = env
+	}
 	l, err := localrun.Start(context.Background(), o)
 	if err != nil {
 		t.Fatal(err)
