@@ -69,7 +69,9 @@ func story(ctx context.Context, l *localrun.Local, tl *timeline) error {
 	if err := webhook(ctx, l, tl, "employee.updated E1002 (renamed)", hrEvent("updated", "E1002", "zhang.san2@example.com", "Zhang San"), nil); err != nil {
 		return err
 	}
-	forged := func(h http.Header) { h.Set(hr.SignatureHeader, "t="+fmt.Sprint(time.Now().Unix())+",v1="+strings.Repeat("0", 64)) }
+	forged := func(h http.Header) {
+		h.Set(hr.SignatureHeader, "t="+fmt.Sprint(time.Now().Unix())+",v1="+strings.Repeat("0", 64))
+	}
 	if err := webhook(ctx, l, tl, "employee.terminated E1001 (forged)", hrEvent("terminated", "E1001", "li.wei@example.com", "Li Wei"), forged); err != nil {
 		return err
 	}
