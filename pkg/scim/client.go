@@ -35,8 +35,10 @@ type Client struct {
 	limiter  *rate.Limiter
 	retry    RetryPolicy
 	pageSize int
-	log      *slog.Logger
-	counts   counters
+	// listConcurrency is how many list pages are fetched at once.
+	listConcurrency int
+	log             *slog.Logger
+	counts          counters
 
 	// test hooks
 	sleep  func(ctx context.Context, d time.Duration) error
@@ -76,6 +78,17 @@ func WithPageSize(n int) Option {
 	}
 }
 
+// WithListConcurrency sets how many list pages are fetched at once after
+// the first (default 4; 1 fetches page after page). Every request still
+// goes through the rate limit.
+func WithListConcurrency(n int) Option {
+	return func(c *Client) {
+		if n > 0 {
+			c.listConcurrency = n
+		}
+	}
+}
+
 // WithLogger sets where retries and failures are logged, at debug and warn
 // level. The default discards them.
 func WithLogger(l *slog.Logger) Option { return func(c *Client) { c.log = l } }
@@ -91,14 +104,15 @@ func New(baseURL string, tokens TokenSource, opts ...Option) (*Client, error) {
 		return nil, errors.New("scim: no token source")
 	}
 	c := &Client{
-		base:     u,
-		tokens:   tokens,
-		retry:    RetryPolicy{}.withDefaults(),
-		pageSize: 100,
-		limiter:  rate.NewLimiter(rate.Inf, 1),
-		log:      slog.New(slog.DiscardHandler),
-		sleep:    sleepCtx,
-		jitter:   func(m time.Duration) time.Duration { return time.Duration(rand.Int64N(int64(m) + 1)) },
+		base:            u,
+		tokens:          tokens,
+		retry:           RetryPolicy{}.withDefaults(),
+		pageSize:        100,
+		listConcurrency: 4,
+		limiter:         rate.NewLimiter(rate.Inf, 1),
+		log:             slog.New(slog.DiscardHandler),
+		sleep:           sleepCtx,
+		jitter:          func(m time.Duration) time.Duration { return time.Duration(rand.Int64N(int64(m) + 1)) },
 	}
 	for _, o := range opts {
 		o(c)

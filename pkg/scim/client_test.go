@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -479,5 +480,82 @@ func TestErrorsCarryNoSecrets(t *testing.T) {
 	}
 	if !scim.Transient(errs[0]) {
 		t.Errorf("err = %v, want transient (the token endpoint answered 503)", errs[0])
+	}
+}
+
+func TestListSequentialAndParallelAgree(t *testing.T) {
+	for _, n := range []int{1, 2, 8} {
+		s := newStack(t, cloudtest.Options{}, scim.WithListConcurrency(n), scim.WithPageSize(37))
+		s.Server.SeedUsers(1000, func(i int) cloudtest.User {
+			return cloudtest.User{ExternalID: fmt.Sprintf("E%04d", i), UserName: fmt.Sprintf("u%04d", i), DisplayName: "U"}
+		})
+		users, err := s.SCIM.List(context.Background())
+		if err != nil || len(users) != 1000 {
+			t.Fatalf("concurrency %d: %d users, %v", n, len(users), err)
+		}
+		for i, u := range users {
+			if want := fmt.Sprintf("E%04d", i); u.ExternalID != want {
+				t.Fatalf("concurrency %d: users[%d] = %s, want %s", n, i, u.ExternalID, want)
+			}
+		}
+		if got := s.SCIM.Counts()["list.ok"]; got != 28 { // ⌈1000/37⌉
+			t.Errorf("concurrency %d: %d list requests, want 28", n, got)
+		}
+	}
+}
+
+// Users deleted while the list is being read shift the offsets; no user
+// that was there throughout may be missed.
+func TestListSurvivesDeletesDuringListing(t *testing.T) {
+	s := newStack(t, cloudtest.Options{})
+	s.Server.SeedUsers(1000, func(i int) cloudtest.User {
+		return cloudtest.User{ExternalID: fmt.Sprintf("E%04d", i), UserName: fmt.Sprintf("u%04d", i), DisplayName: "U"}
+	})
+	first := s.Server.Users()[:50]
+	var once sync.Once
+	s.Server.Intercept = func(svc cloudtest.Service, kind string, w http.ResponseWriter, r *http.Request) bool {
+		if svc == cloudtest.SCIM && kind == "list" && r.URL.Query().Get("startIndex") == "501" {
+			once.Do(func() {
+				for _, u := range first {
+					s.Server.RemoveUser(u.ID)
+				}
+			})
+		}
+		return false
+	}
+	users, err := s.SCIM.List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, u := range users {
+		got[u.ExternalID] = true
+	}
+	for _, u := range s.Server.Users() {
+		if !got[u.ExternalID] {
+			t.Errorf("user %s existed throughout but was not listed", u.ExternalID)
+		}
+	}
+}
+
+// A server that ignores startIndex would make a naive client loop forever.
+func TestListDetectsAServerThatIgnoresStartIndex(t *testing.T) {
+	for _, n := range []int{1, 4} {
+		s := newStack(t, cloudtest.Options{}, scim.WithListConcurrency(n))
+		s.Server.SeedUsers(250, func(i int) cloudtest.User {
+			return cloudtest.User{ExternalID: fmt.Sprintf("E%04d", i), UserName: fmt.Sprintf("u%04d", i), DisplayName: "U"}
+		})
+		s.Server.Intercept = func(svc cloudtest.Service, kind string, w http.ResponseWriter, r *http.Request) bool {
+			if svc == cloudtest.SCIM && kind == "list" {
+				q := r.URL.Query()
+				q.Set("startIndex", "1")
+				r.URL.RawQuery = q.Encode()
+			}
+			return false
+		}
+		_, err := s.SCIM.List(context.Background())
+		if err == nil || !strings.Contains(err.Error(), "paging does not advance") {
+			t.Errorf("concurrency %d: err = %v, want paging does not advance", n, err)
+		}
 	}
 }

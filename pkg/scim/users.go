@@ -153,48 +153,158 @@ func (c *Client) Each(ctx context.Context, fn func(User) error) error {
 }
 
 // each pages through /Users. It follows what the server does rather than
-// what it was asked: the next page starts after the users actually
-// received, and it ends when startIndex passes totalResults or a page comes
-// back empty. A user seen twice (the list shifted between pages) is passed
-// on once.
+// what it was asked: pages are as long as the server makes them, and the
+// listing ends when startIndex passes totalResults or a page comes back
+// empty. A user seen twice (the list shifted between pages) is passed on
+// once. After the first page, the rest are fetched ListConcurrency at a
+// time (their startIndex is known from the first page's length and
+// totalResults). If the server then answers differently than the first
+// page promised (a short page, a new total: users were added or deleted
+// meanwhile, shifting the offsets), the whole list is read again page by
+// page, so no user who was there throughout is missed.
 func (c *Client) each(ctx context.Context, op string, f Filter, fn func(User) error) error {
 	if err := f.Err(); err != nil {
 		return c.refuse(op, err.Error())
 	}
-	seen := map[string]struct{}{}
-	start := 1
-	for {
-		q := url.Values{"startIndex": {strconv.Itoa(start)}, "count": {strconv.Itoa(c.pageSize)}}
-		if !f.IsZero() {
-			q.Set("filter", f.String())
+	l := &lister{c: c, op: op, f: f, fn: fn, seen: map[string]struct{}{}}
+	first, err := l.page(ctx, 1)
+	if err != nil {
+		return err
+	}
+	if err := l.emit(first); err != nil {
+		return err
+	}
+	size, next := len(first.Resources), 1+len(first.Resources)
+	if size == 0 || next > first.TotalResults {
+		return nil
+	}
+	if c.listConcurrency > 1 {
+		ok, err := l.parallel(ctx, next, size, first.TotalResults)
+		if err != nil || ok {
+			return err
 		}
-		resp, err := c.do(ctx, &request{op: op, method: http.MethodGet, path: "/Users", query: q})
+		next = 1
+	}
+	return l.sequential(ctx, next)
+}
+
+// lister is one listing in progress.
+type lister struct {
+	c    *Client
+	op   string
+	f    Filter
+	fn   func(User) error
+	seen map[string]struct{}
+}
+
+func (l *lister) page(ctx context.Context, start int) (listResponse, error) {
+	q := url.Values{"startIndex": {strconv.Itoa(start)}, "count": {strconv.Itoa(l.c.pageSize)}}
+	if !l.f.IsZero() {
+		q.Set("filter", l.f.String())
+	}
+	resp, err := l.c.do(ctx, &request{op: l.op, method: http.MethodGet, path: "/Users", query: q})
+	if err != nil {
+		return listResponse{}, err
+	}
+	var page listResponse
+	if err := json.Unmarshal(resp, &page); err != nil {
+		return listResponse{}, &Error{Op: l.op, Detail: "unreadable list response", Err: err}
+	}
+	return page, nil
+}
+
+// emit passes a page's users on, each once.
+func (l *lister) emit(page listResponse) error {
+	for _, u := range page.Resources {
+		if _, dup := l.seen[u.ID]; dup {
+			continue
+		}
+		l.seen[u.ID] = struct{}{}
+		if err := l.fn(u); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// sequential fetches page after page from start.
+func (l *lister) sequential(ctx context.Context, start int) error {
+	prev := ""
+	for {
+		page, err := l.page(ctx, start)
 		if err != nil {
 			return err
 		}
-		var page listResponse
-		if err := json.Unmarshal(resp, &page); err != nil {
-			return &Error{Op: op, Detail: "unreadable list response", Err: err}
+		if err := l.emit(page); err != nil {
+			return err
 		}
-		fresh := 0
-		for _, u := range page.Resources {
-			if _, dup := seen[u.ID]; dup {
-				continue
-			}
-			seen[u.ID] = struct{}{}
-			fresh++
-			if err := fn(u); err != nil {
-				return err
-			}
+		if len(page.Resources) > 0 && page.Resources[0].ID == prev {
+			return &Error{Op: l.op, Detail: fmt.Sprintf("the server sent the same page again at startIndex %d: paging does not advance", start)}
 		}
 		start += len(page.Resources)
 		if len(page.Resources) == 0 || start > page.TotalResults {
 			return nil
 		}
-		if fresh == 0 {
-			return &Error{Op: op, Detail: fmt.Sprintf("the server sent the same page again at startIndex %d: paging does not advance", start-len(page.Resources))}
+		prev = page.Resources[0].ID
+	}
+}
+
+// parallel fetches the pages from start on, size users each, up to total,
+// ListConcurrency at a time, and passes them on in order. done is false
+// when a page broke the promise of the first one.
+func (l *lister) parallel(ctx context.Context, start, size, total int) (done bool, err error) {
+	var starts []int
+	for s := start; s <= total; s += size {
+		starts = append(starts, s)
+	}
+	type result struct {
+		page listResponse
+		err  error
+	}
+	results := make([]chan result, len(starts))
+	for i := range results {
+		results[i] = make(chan result, 1)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sem := make(chan struct{}, l.c.listConcurrency)
+	go func() {
+		for i, s := range starts {
+			select {
+			case sem <- struct{}{}:
+			case <-ctx.Done():
+				for ; i < len(starts); i++ {
+					results[i] <- result{err: ctx.Err()}
+				}
+				return
+			}
+			go func() {
+				defer func() { <-sem }()
+				p, err := l.page(ctx, s)
+				results[i] <- result{p, err}
+			}()
+		}
+	}()
+	for i, s := range starts {
+		r := <-results[i]
+		if r.err != nil {
+			return false, r.err
+		}
+		before := len(l.seen)
+		if err := l.emit(r.page); err != nil {
+			return false, err
+		}
+		last := i == len(starts)-1
+		got := len(r.page.Resources)
+		fresh := len(l.seen) - before
+		if r.page.TotalResults != total || (!last && got < size) || (last && s+got <= total) || fresh < got ||
+			(last && len(l.seen) < total) {
+			// The list changed, or the server pages differently than it
+			// did at first.
+			return false, nil
 		}
 	}
+	return true, nil
 }
 
 func (c *Client) decodeUser(op string, body []byte) (User, error) {
