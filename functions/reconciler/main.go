@@ -12,6 +12,7 @@ import (
 	"github.com/ramsync/ramsync/pkg/fcrun"
 	"github.com/ramsync/ramsync/pkg/hr"
 	"github.com/ramsync/ramsync/pkg/provision"
+	"github.com/ramsync/ramsync/pkg/scim"
 	"github.com/ramsync/ramsync/pkg/secrets"
 	"github.com/ramsync/ramsync/pkg/wire"
 )
@@ -23,7 +24,8 @@ func main() {
 		os.Exit(2)
 	}
 	log := fcrun.NewLogger(os.Stdout, "reconciler", cfg.LogLevel)
-	cl, err := wire.Build(cfg.Common, log)
+	// SCIM_CONCURRENCY bounds both the writes and the list pages in flight.
+	cl, err := wire.Build(cfg.Common, log, scim.WithListConcurrency(cfg.Concurrency))
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "ramsync reconciler: %v\n", err)
 		os.Exit(2)

@@ -40,7 +40,15 @@ func (e *Engine) Reconcile(ctx context.Context, runID string, load func(context.
 		return rep, err
 	}
 
+	mark := e.now()
+	lap := func() int64 {
+		now := e.now()
+		d := now.Sub(mark).Milliseconds()
+		mark = now
+		return d
+	}
 	roster, err := load(ctx)
+	rep.Timings.RosterMs = lap()
 	if err != nil {
 		rep.Aborted = "the roster could not be read: " + err.Error()
 		return finish(fmt.Errorf("%w: %s", ErrAborted, rep.Aborted))
@@ -59,19 +67,23 @@ func (e *Engine) Reconcile(ctx context.Context, runID string, load func(context.
 		}
 	}
 
-	w := Desire(roster, e.Mapping)
 	actual, err := e.Dir.List(ctx)
+	rep.Timings.ListMs = lap()
 	if err != nil {
 		rep.Aborted = "listing RAM users failed: " + err.Error()
 		return finish(fmt.Errorf("%w: %w", ErrAborted, err))
 	}
+	w := Desire(roster, e.Mapping)
 	plan := Compute(Input{Desired: w.Desired, Rejected: w.Rejected, Actual: actual, AsOf: roster.AsOf, Rules: e.Rules})
+	rep.Timings.PlanMs = lap()
 	rep.Directory = DirectoryInfo{Users: plan.Users, Managed: plan.Managed, Unmanaged: plan.Unmanaged}
 	rep.Brakes = plan.Brakes
 	if plan.Brakes.Fired {
 		e.log().WarnContext(ctx, "deletion brakes fired: no user will be deleted", "reason", plan.Brakes.Reason)
 	}
-	rep.Tally(e.Apply(ctx, plan))
+	changes := e.Apply(ctx, plan)
+	rep.Timings.ApplyMs = lap()
+	rep.Tally(changes)
 	return finish(nil)
 }
 

@@ -33,6 +33,15 @@ type Report struct {
 	// deferred by the deadline, failed.
 	LeftForNextRun []Entry    `json:"leftForNextRun"`
 	SCIMCalls      CallCounts `json:"scimCalls"`
+	Timings        Timings    `json:"timings"`
+}
+
+// Timings are how long each phase of the run took, in milliseconds.
+type Timings struct {
+	RosterMs int64 `json:"rosterMs"` // reading and parsing the roster
+	ListMs   int64 `json:"listMs"`   // listing every RAM user
+	PlanMs   int64 `json:"planMs"`   // mapping and planning (CPU only)
+	ApplyMs  int64 `json:"applyMs"`  // the writes
 }
 
 // RosterInfo describes the roster a run used.

@@ -39,8 +39,9 @@ type Clients struct {
 	Engine  provision.Engine
 }
 
-// Build builds the clients. It makes no request.
-func Build(c config.Common, log *slog.Logger) (*Clients, error) {
+// Build builds the clients. It makes no request. Extra SCIM client options
+// (the reconciler's list concurrency) go after the defaults.
+func Build(c config.Common, log *slog.Logger, scimOpts ...scim.Option) (*Clients, error) {
 	cl := &Clients{Creds: secrets.NewCredentialStore(secrets.EnvCredentials(os.Getenv))}
 	if c.SecretsRegion != "" {
 		m, err := secrets.NewManager(secrets.ManagerConfig{
@@ -62,7 +63,8 @@ func Build(c config.Common, log *slog.Logger) (*Clients, error) {
 		return nil, err
 	}
 	cl.Tokens = tokens
-	cl.SCIM, err = scim.New(c.SCIMEndpoint, tokens, scim.WithRateLimit(c.RPS, 1), scim.WithLogger(log))
+	opts := append([]scim.Option{scim.WithRateLimit(c.RPS, 1), scim.WithLogger(log)}, scimOpts...)
+	cl.SCIM, err = scim.New(c.SCIMEndpoint, tokens, opts...)
 	if err != nil {
 		return nil, err
 	}
