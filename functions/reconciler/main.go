@@ -32,7 +32,7 @@ func main() {
 	}
 	cl.Engine.DryRun = cfg.DryRun
 	cl.Engine.Concurrency = cfg.Concurrency
-	loader := &hr.Loader{}
+	loader := &hr.Loader{StandardFieldsOnly: cfg.Mapping.StandardFieldsOnly()}
 	if cfg.RosterAuthSecretName != "" {
 		loader.Credentials = func(ctx context.Context) (secrets.Value, error) {
 			return cl.Secret(ctx, cfg.RosterAuthSecretName, secrets.Value{})

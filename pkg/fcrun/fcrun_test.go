@@ -7,9 +7,11 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 
@@ -141,5 +143,19 @@ func TestBeginRecordsCredentials(t *testing.T) {
 	}
 	if c := store.Get(); c.AccessKeyID != "STS.a" || c.SecurityToken != "c" {
 		t.Errorf("credentials = %v", c)
+	}
+}
+
+func TestFitMemory(t *testing.T) {
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	defer debug.SetMemoryLimit(math.MaxInt64)
+	if got := FitMemory(env(map[string]string{"FC_FUNCTION_MEMORY_SIZE": "128"})); got != 128<<20*9/10 || debug.SetMemoryLimit(-1) != got {
+		t.Errorf("limit = %d", got)
+	}
+	if got := FitMemory(env(map[string]string{"FC_FUNCTION_MEMORY_SIZE": "128", "GOMEMLIMIT": "1GiB"})); got != 0 {
+		t.Errorf("GOMEMLIMIT should win, got %d", got)
+	}
+	if got := FitMemory(env(nil)); got != 0 {
+		t.Errorf("outside FC: %d", got)
 	}
 }

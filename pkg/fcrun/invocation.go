@@ -3,6 +3,8 @@ package fcrun
 import (
 	"context"
 	"os"
+	"runtime/debug"
+	"strconv"
 	"time"
 
 	"github.com/aliyun/fc-runtime-go-sdk/fc"
@@ -38,12 +40,32 @@ func Begin(ctx context.Context, store *secrets.CredentialStore) Invocation {
 
 // Start runs handler under the FC runtime API (FC_RUNTIME_API); it never
 // returns. handler has one of the forms fc.Start accepts, e.g.
-// func(context.Context, Event) (Result, error).
+// func(context.Context, Event) (Result, error). It first fits the Go heap
+// to the function's memory (see [FitMemory]).
 func Start(handler any) {
 	if os.Getenv("FC_RUNTIME_API") == "" {
 		// fc.Start would log.Fatal with a message about FC internals.
 		os.Stderr.WriteString("this is a Function Compute function: FC_RUNTIME_API is not set (run it with scripts/demo.sh or under FC)\n")
 		os.Exit(2)
 	}
+	FitMemory(os.Getenv)
 	fc.Start(handler)
+}
+
+// FitMemory sets the Go runtime's soft memory limit to 90% of the
+// function's memory (FC_FUNCTION_MEMORY_SIZE, in MB), so the garbage
+// collector works harder before the instance would be killed for using too
+// much, instead of letting the heap grow to twice what is live. A GOMEMLIMIT
+// in the environment wins. It returns the limit set, 0 if none.
+func FitMemory(getenv func(string) string) int64 {
+	if getenv("GOMEMLIMIT") != "" {
+		return 0
+	}
+	mb, err := strconv.Atoi(getenv("FC_FUNCTION_MEMORY_SIZE"))
+	if err != nil || mb <= 0 {
+		return 0
+	}
+	limit := int64(mb) << 20 * 9 / 10
+	debug.SetMemoryLimit(limit)
+	return limit
 }

@@ -84,31 +84,47 @@ func (e *jsonError) Error() string {
 // deeper than maxJSONDepth. It does not check UTF-8: callers do, to name the
 // line or offset of a bad byte.
 func decodeJSON(data []byte) (*jsonDoc, *jsonError) {
-	r := &jsonReader{dec: json.NewDecoder(bytes.NewReader(data))}
-	r.dec.UseNumber()
+	r := newJSONReader(data)
 	v, err := r.value(0)
 	if err == nil {
-		if _, err2 := r.dec.Token(); err2 != io.EOF {
-			err = &jsonError{reason: fmt.Sprintf("not valid JSON: unexpected data after the top-level value (byte %d)", r.dec.InputOffset())}
-		}
+		err = r.eof()
 	}
 	if err != nil {
-		var je *jsonError
-		var se *json.SyntaxError
-		switch {
-		case errors.As(err, &je):
-		case errors.As(err, &se):
-			je = &jsonError{reason: fmt.Sprintf("not valid JSON: %s (byte %d)", se.Error(), se.Offset)}
-		case err == io.EOF && len(bytes.TrimSpace(data)) == 0:
-			je = &jsonError{reason: jsonEmpty}
-		case err == io.EOF || err == io.ErrUnexpectedEOF:
-			je = &jsonError{reason: "not valid JSON: unexpected end of input"}
-		default:
-			je = &jsonError{reason: "not valid JSON: " + err.Error()}
-		}
-		return nil, je
+		return nil, jsonFail(err, data)
 	}
 	return &jsonDoc{value: v, dups: r.dups}, nil
+}
+
+func newJSONReader(data []byte) *jsonReader {
+	r := &jsonReader{dec: json.NewDecoder(bytes.NewReader(data))}
+	r.dec.UseNumber()
+	return r
+}
+
+// eof checks that nothing follows the top-level value.
+func (r *jsonReader) eof() error {
+	if _, err := r.dec.Token(); err != io.EOF {
+		return &jsonError{reason: fmt.Sprintf("not valid JSON: unexpected data after the top-level value (byte %d)", r.dec.InputOffset())}
+	}
+	return nil
+}
+
+// jsonFail turns a decoding error into a *jsonError.
+func jsonFail(err error, data []byte) *jsonError {
+	var je *jsonError
+	var se *json.SyntaxError
+	switch {
+	case errors.As(err, &je):
+	case errors.As(err, &se):
+		je = &jsonError{reason: fmt.Sprintf("not valid JSON: %s (byte %d)", se.Error(), se.Offset)}
+	case err == io.EOF && len(bytes.TrimSpace(data)) == 0:
+		je = &jsonError{reason: jsonEmpty}
+	case err == io.EOF || err == io.ErrUnexpectedEOF:
+		je = &jsonError{reason: "not valid JSON: unexpected end of input"}
+	default:
+		je = &jsonError{reason: "not valid JSON: " + err.Error()}
+	}
+	return je
 }
 
 // jsonReader builds values from the tokens of encoding/json's Decoder, which

@@ -37,6 +37,10 @@ type Loader struct {
 	// Now is the clock for AsOf when the roster has no time of its own. Nil
 	// means time.Now.
 	Now func() time.Time
+	// StandardFieldsOnly leaves Employee.Fields nil: for a mapping that
+	// reads only id, email, displayName and status, a large roster then
+	// takes a fraction of the memory.
+	StandardFieldsOnly bool
 }
 
 // Load reads the roster at rawURL, https:// or file://. The format comes from
@@ -79,7 +83,7 @@ func (l *Loader) Load(ctx context.Context, rawURL string) (*Roster, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hr: roster %s: %w", src, err)
 	}
-	r, err := parse(f.data, f.format)
+	r, err := parse(f.data, f.format, parseOptions{standardFieldsOnly: l.StandardFieldsOnly})
 	if err != nil {
 		return nil, fmt.Errorf("hr: roster %s: %w", src, err)
 	}

@@ -73,14 +73,20 @@ func (e RecordError) Error() string {
 // that cannot be read at all, or has no usable employee (ErrEmptyRoster), is
 // an error.
 func Parse(data []byte, format string) (*Roster, error) {
-	r, err := parse(data, format)
+	r, err := parse(data, format, parseOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("hr: roster: %w", err)
 	}
 	return r, nil
 }
 
-func parse(data []byte, format string) (*Roster, error) {
+// parseOptions are the Loader's parsing settings.
+type parseOptions struct {
+	// standardFieldsOnly leaves Employee.Fields nil.
+	standardFieldsOnly bool
+}
+
+func parse(data []byte, format string, o parseOptions) (*Roster, error) {
 	format = strings.ToLower(format)
 	if len(bytes.TrimSpace(trimBOM(data))) == 0 {
 		return nil, fmt.Errorf("%w: no data", ErrEmptyRoster)
@@ -92,9 +98,9 @@ func parse(data []byte, format string) (*Roster, error) {
 	var err error
 	switch format {
 	case "json":
-		r, err = parseJSON(data)
+		r, err = parseJSON(data, o)
 	case "csv":
-		r, err = parseCSV(data)
+		r, err = parseCSV(data, o)
 	default:
 		return nil, fmt.Errorf("unknown format %s (want json or csv)", quote(format))
 	}

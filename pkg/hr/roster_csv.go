@@ -19,7 +19,7 @@ var csvColumns = []string{"id", "email", "displayName", "status"}
 // header name, as a string, and a known column also under its own name
 // (an "Email" column is Fields["Email"] and Fields["email"]). Columns with an
 // empty header are ignored.
-func parseCSV(data []byte) (*Roster, error) {
+func parseCSV(data []byte, o parseOptions) (*Roster, error) {
 	data = trimBOM(data)
 	if bytes.HasPrefix(data, []byte("\xff\xfe")) || bytes.HasPrefix(data, []byte("\xfe\xff")) {
 		return nil, errors.New("the file is UTF-16: save it as UTF-8")
@@ -89,6 +89,9 @@ func parseCSV(data []byte) (*Roster, error) {
 			}
 		}
 		e.Fields = fields
+		if o.standardFieldsOnly {
+			e.Fields = nil
+		}
 		r.add(e, where, seen)
 	}
 	return r, nil

@@ -1,6 +1,8 @@
 package hr
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 	"unicode/utf8"
@@ -8,81 +10,162 @@ import (
 
 // parseJSON reads a JSON roster: an array of employee objects, or
 // {"asOf": "<RFC 3339>", "employees": […]}. Other keys of the wrapper are
-// ignored. The employee rules are the webhook's.
-func parseJSON(data []byte) (*Roster, error) {
+// ignored. The employee rules are the webhook's. Records are read one at a
+// time and turned into employees at once, so a large roster never exists
+// as one tree of generic JSON values.
+func parseJSON(data []byte, o parseOptions) (*Roster, error) {
 	data = trimBOM(data)
 	if !utf8.Valid(data) {
 		return nil, fmt.Errorf("invalid UTF-8 at byte %d", invalidUTF8At(data))
 	}
-	doc, jerr := decodeJSON(data)
-	if jerr != nil {
-		return nil, jerr
-	}
-	r := &Roster{}
-	var records []any
-	var at jsonPath // where the records are
-	switch v := doc.value.(type) {
-	case []any:
-		records = v
-	case map[string]any:
-		at = jsonPath{{key: "employees"}}
-		switch s := v["asOf"].(type) {
-		case nil:
-		case string:
-			t, err := time.Parse(time.RFC3339, s)
-			if err != nil {
-				return nil, fmt.Errorf("asOf: must be an RFC 3339 time, not %s", quote(s))
-			}
-			r.AsOf, r.AsOfSource = t, AsOfField
-		default:
-			return nil, fmt.Errorf("asOf: must be an RFC 3339 time string, not %s", jsonType(s))
-		}
-		emps, ok := v["employees"].([]any)
-		if !ok {
-			if v["employees"] == nil {
-				return nil, fmt.Errorf("employees: required (a roster object is {\"asOf\": …, \"employees\": […]})")
-			}
-			return nil, fmt.Errorf("employees: must be an array, not %s", jsonType(v["employees"]))
-		}
-		records = emps
-	default:
-		return nil, fmt.Errorf("must be an array of employees or an object with employees, not %s", jsonType(v))
-	}
-
-	// A duplicated key inside a record spoils that record; anywhere else,
-	// the roster.
-	dups := map[int]jsonPath{}
-	for _, d := range doc.dups {
-		n := len(at)
-		if len(d) < n+2 || !d[n].isIndex || (n == 1 && d[0].key != at[0].key) {
-			return nil, fmt.Errorf("%s: duplicate key", d)
-		}
-		if _, seen := dups[d[n].index]; !seen {
-			dups[d[n].index] = d[n+1:]
-		}
-	}
-
+	rd := newJSONReader(data)
+	out := &Roster{}
 	seen := map[string]RecordError{}
-	for i, rec := range records {
-		where := RecordError{Record: i + 1}
-		obj, ok := rec.(map[string]any)
+	fail := func(err error) (*Roster, error) {
+		var plain *plainError
+		if errors.As(err, &plain) {
+			return nil, plain.err
+		}
+		return nil, jsonFail(err, data)
+	}
+	tok, err := rd.dec.Token()
+	if err != nil {
+		return fail(err)
+	}
+	switch tok {
+	case json.Delim('['):
+		err = rd.records(out, seen, nil, o)
+	case json.Delim('{'):
+		err = rd.wrapper(out, seen, o)
+	default:
+		return nil, fmt.Errorf("must be an array of employees or an object with employees, not %s", tokenType(tok))
+	}
+	if err == nil {
+		err = rd.eof()
+	}
+	if err != nil {
+		return fail(err)
+	}
+	return out, nil
+}
+
+// plainError carries a roster error that is not a JSON syntax problem.
+type plainError struct{ err error }
+
+func (e *plainError) Error() string { return e.err.Error() }
+
+func plainf(format string, args ...any) error { return &plainError{fmt.Errorf(format, args...)} }
+
+// wrapper reads {"asOf": …, "employees": […], …} after its '{'.
+func (rd *jsonReader) wrapper(out *Roster, seen map[string]RecordError, o parseOptions) error {
+	keys := map[string]bool{}
+	for rd.dec.More() {
+		tok, err := rd.dec.Token()
+		if err != nil {
+			return err
+		}
+		key, ok := tok.(string)
 		if !ok {
-			where.Reason = "must be an object, not " + jsonType(rec)
-			r.Problems = append(r.Problems, where)
+			return errBadToken
+		}
+		if keys[key] {
+			return plainf("%s: duplicate key", jsonPath{{key: key}})
+		}
+		keys[key] = true
+		rd.path = jsonPath{{key: key}}
+		switch key {
+		case "asOf":
+			v, err := rd.value(1)
+			if err != nil {
+				return err
+			}
+			switch s := v.(type) {
+			case nil:
+			case string:
+				t, err := time.Parse(time.RFC3339, s)
+				if err != nil {
+					return plainf("asOf: must be an RFC 3339 time, not %s", quote(s))
+				}
+				out.AsOf, out.AsOfSource = t, AsOfField
+			default:
+				return plainf("asOf: must be an RFC 3339 time string, not %s", jsonType(s))
+			}
+		case "employees":
+			tok, err := rd.dec.Token()
+			if err != nil {
+				return err
+			}
+			switch tok {
+			case json.Delim('['):
+				if err := rd.records(out, seen, jsonPath{{key: key}}, o); err != nil {
+					return err
+				}
+			case nil:
+				keys[key] = false
+			default:
+				return plainf("employees: must be an array, not %s", tokenType(tok))
+			}
+		default:
+			n := len(rd.dups)
+			if _, err := rd.value(1); err != nil {
+				return err
+			}
+			if len(rd.dups) > n {
+				return plainf("%s: duplicate key", rd.dups[n])
+			}
+		}
+	}
+	if !keys["employees"] {
+		return plainf("employees: required (a roster object is {\"asOf\": …, \"employees\": […]})")
+	}
+	return rd.end('}')
+}
+
+// records reads the employee records of an array after its '['.
+func (rd *jsonReader) records(out *Roster, seen map[string]RecordError, at jsonPath, o parseOptions) error {
+	for i := 0; rd.dec.More(); i++ {
+		rd.path = append(at[:len(at):len(at)], pathElem{index: i, isIndex: true})
+		n := len(rd.dups)
+		v, err := rd.value(len(at) + 1)
+		if err != nil {
+			return err
+		}
+		where := RecordError{Record: i + 1}
+		obj, ok := v.(map[string]any)
+		if !ok {
+			where.Reason = "must be an object, not " + jsonType(v)
+			out.Problems = append(out.Problems, where)
 			continue
 		}
 		e, ferr := parseEmployee(obj)
-		if d, ok := dups[i]; ok {
-			ferr = &fieldError{field: d.String(), kind: KindMalformed, reason: "duplicate key"}
+		if len(rd.dups) > n {
+			// A duplicated key spoils the record (which value was meant
+			// is unknowable), not the roster.
+			ferr = &fieldError{field: rd.dups[n][len(at)+1:].String(), kind: KindMalformed, reason: "duplicate key"}
+			rd.dups = rd.dups[:n]
 		}
 		if ferr != nil {
 			where.ID, where.Field, where.Reason = e.ID, ferr.field, ferr.reason
-			r.Problems = append(r.Problems, where)
+			out.Problems = append(out.Problems, where)
 			continue
 		}
-		r.add(e, where, seen)
+		if o.standardFieldsOnly {
+			e.Fields = nil
+		}
+		out.add(e, where, seen)
 	}
-	return r, nil
+	return rd.end(']')
+}
+
+// tokenType names the JSON type of a token that opens a value.
+func tokenType(tok json.Token) string {
+	switch tok {
+	case json.Delim('{'):
+		return "an object"
+	case json.Delim('['):
+		return "an array"
+	}
+	return jsonType(tok)
 }
 
 func trimBOM(data []byte) []byte {

@@ -1,9 +1,11 @@
 package hr
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -288,5 +290,28 @@ func TestParseStatus(t *testing.T) {
 	_, err := ParseStatus(strings.Repeat("x", 1000))
 	if err == nil || len(err.Error()) > 200 {
 		t.Errorf("a long status makes an error of %d bytes", len(err.Error()))
+	}
+}
+
+func TestLoaderStandardFieldsOnly(t *testing.T) {
+	dir := t.TempDir()
+	for _, f := range []struct{ name, body string }{
+		{"r.json", `[{"id":"E1","email":"a@x","department":"R&D"}]`},
+		{"r.csv", "id,email,department\nE1,a@x,R&D\n"},
+	} {
+		path := filepath.Join(dir, f.name)
+		if err := os.WriteFile(path, []byte(f.body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		for _, only := range []bool{false, true} {
+			r, err := (&Loader{StandardFieldsOnly: only}).Load(context.Background(), "file://"+path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := r.Employees[0]
+			if e.ID != "E1" || e.Email != "a@x" || (e.Fields == nil) != only || (!only && e.Fields["department"] != "R&D") {
+				t.Errorf("%s, standard fields only %v: %+v", f.name, only, e)
+			}
+		}
 	}
 }

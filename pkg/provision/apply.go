@@ -27,40 +27,38 @@ type Change struct {
 	Err    error
 }
 
-// Apply carries out a plan: every write, SCIM_CONCURRENCY at a time, each
-// on its own (one failure never stops the others); no delete when the
-// brakes fired; nothing written in a dry run; no new operation started
-// when the context's deadline is nearer than the margin (those are left
-// for the next run, which recomputes the plan from live state).
+// Apply carries out a plan's writes (create, update, adopt, delete) and
+// returns them, in plan order, with what became of each: SCIM_CONCURRENCY
+// at a time, each on its own (one failure never stops the others); no
+// delete when the brakes fired; nothing written in a dry run; no new
+// operation started when the context's deadline is nearer than the margin
+// (those are left for the next run, which recomputes the plan from live
+// state). The plan's other items need no work; [Report.Tally] reads them
+// from the plan.
 func (e *Engine) Apply(ctx context.Context, p Plan) []Change {
-	changes := make([]Change, len(p.Items))
-	var work []int
-	for i, it := range p.Items {
-		c := &changes[i]
-		c.Item = it
-		switch {
-		case !it.Action.Writes():
-			c.Result, _ = e.execute1(ctx, it, false) // reports only, no I/O
-		case it.Action == Delete && p.Brakes.Fired:
-			c.Status = StatusHeld
-			c.Result = Result{ExternalID: it.ExternalID, UserName: it.UserName, ID: it.ID(), Reason: p.Brakes.Reason}
-		case e.DryRun:
-			c.Status = StatusDryRun
-			c.Result = Result{Outcome: OutcomeDryRun, ExternalID: it.ExternalID, UserName: it.UserName, ID: it.ID()}
-		default:
-			work = append(work, i)
+	var changes []Change
+	for _, it := range p.Items {
+		if it.Action.Writes() {
+			changes = append(changes, Change{Item: it})
 		}
 	}
-
-	// Deletes go first: a write may wait for one to free a userName.
 	var deletes, rest []int
-	for _, i := range work {
-		if changes[i].Action == Delete {
+	for i := range changes {
+		c := &changes[i]
+		switch {
+		case c.Action == Delete && p.Brakes.Fired:
+			c.Status = StatusHeld
+			c.Result = Result{ExternalID: c.ExternalID, UserName: c.UserName, ID: c.ID(), Reason: p.Brakes.Reason}
+		case e.DryRun:
+			c.Status = StatusDryRun
+			c.Result = Result{Outcome: OutcomeDryRun, ExternalID: c.ExternalID, UserName: c.UserName, ID: c.ID()}
+		case c.Action == Delete:
 			deletes = append(deletes, i)
-		} else {
+		default:
 			rest = append(rest, i)
 		}
 	}
+	// Deletes go first: a write may wait for one to free a userName.
 	e.run(ctx, changes, deletes)
 	e.run(ctx, changes, rest)
 	return changes

@@ -40,20 +40,27 @@ func Desire(r *hr.Roster, m *Mapping) Wanted {
 		}
 	}
 
-	seen := map[string][]int{}
-	for i, e := range r.Employees {
-		seen[e.ID] = append(seen[e.ID], i)
+	seen := make(map[string]int, len(r.Employees))
+	for _, e := range r.Employees {
+		seen[e.ID]++
 	}
+	dups := map[string][]int{} // record indexes, for ids seen more than once
+	for i, e := range r.Employees {
+		if seen[e.ID] > 1 {
+			dups[e.ID] = append(dups[e.ID], i)
+		}
+	}
+	w.Desired = make([]Desired, 0, len(r.Employees))
 	for i, e := range r.Employees {
 		if where, ok := troubled[e.ID]; ok {
 			w.Rejected = append(w.Rejected, Rejection{ExternalID: e.ID, Record: fmt.Sprintf("record %d", i+1),
 				Reason: fmt.Sprintf("another record of this employee id (%s) could not be used, so which one is right is unknown; all are rejected", where)})
 			continue
 		}
-		if n := len(seen[e.ID]); n > 1 {
-			if seen[e.ID][0] == i {
+		if n := seen[e.ID]; n > 1 {
+			if at := dups[e.ID]; at[0] == i {
 				w.Rejected = append(w.Rejected, Rejection{ExternalID: e.ID,
-					Reason: fmt.Sprintf("employee id appears %d times in the roster (records %s); all are rejected", n, joinInts(seen[e.ID]))})
+					Reason: fmt.Sprintf("employee id appears %d times in the roster (records %s); all are rejected", n, joinInts(at))})
 			}
 			continue
 		}

@@ -44,6 +44,17 @@ var userNameRE = regexp.MustCompile(`^[a-z0-9._-]{1,64}$`)
 type Mapping struct {
 	templates      map[string]*template.Template
 	displayNameMax int
+	// native holds Go functions for the attributes whose template is the
+	// default one: the same result without a template execution and its
+	// allocations (a reconcile maps every employee, every night).
+	native map[string]func(hr.Employee) string
+}
+
+// nativeDefaults compute DefaultTemplates without text/template.
+var nativeDefaults = map[string]func(hr.Employee) string{
+	AttrExternalID:  func(e hr.Employee) string { return e.ID },
+	AttrUserName:    func(e hr.Employee) string { l, _, _ := strings.Cut(e.Email, "@"); return strings.ToLower(l) },
+	AttrDisplayName: func(e hr.Employee) string { return e.DisplayName },
 }
 
 // templateFuncs are available in mapping templates besides text/template's
@@ -71,7 +82,7 @@ func NewMapping(templates map[string]string, displayNameMax int) (*Mapping, erro
 	if displayNameMax <= 0 {
 		displayNameMax = DefaultDisplayNameMax
 	}
-	m := &Mapping{templates: map[string]*template.Template{}, displayNameMax: displayNameMax}
+	m := &Mapping{templates: map[string]*template.Template{}, displayNameMax: displayNameMax, native: map[string]func(hr.Employee) string{}}
 	for attr := range templates {
 		if _, ok := DefaultTemplates[attr]; !ok {
 			return nil, fmt.Errorf("mapping: unknown attribute %q (RAM users have externalId, userName and displayName)", attr)
@@ -81,6 +92,9 @@ func NewMapping(templates map[string]string, displayNameMax int) (*Mapping, erro
 		src := def
 		if t, ok := templates[attr]; ok {
 			src = t
+		}
+		if src == def {
+			m.native[attr] = nativeDefaults[attr]
 		}
 		t, err := template.New(attr).Funcs(templateFuncs).Option("missingkey=error").Parse(src)
 		if err != nil {
@@ -104,6 +118,11 @@ func ParseMapping(spec string, displayNameMax int) (*Mapping, error) {
 	}
 	return NewMapping(templates, displayNameMax)
 }
+
+// StandardFieldsOnly reports whether the mapping reads only an employee's
+// id, email, displayName and status (the built-in mapping does), so a
+// roster loader need not keep the other fields.
+func (m *Mapping) StandardFieldsOnly() bool { return len(m.native) == len(DefaultTemplates) }
 
 // DisplayNameMax is the displayName cut in characters.
 func (m *Mapping) DisplayNameMax() int { return m.displayNameMax }
@@ -130,18 +149,23 @@ func (e *MappingError) Error() string {
 
 // Map applies the mapping to e.
 func (m *Mapping) Map(e hr.Employee) (Desired, error) {
-	data := map[string]any{"id": e.ID, "email": e.Email, "displayName": e.DisplayName, "status": string(e.Status)}
-	for k, v := range e.Fields {
-		data[k] = v
-	}
-	// The standard fields are always the parsed ones.
-	data["id"], data["email"], data["displayName"], data["status"] = e.ID, e.Email, e.DisplayName, string(e.Status)
-
+	var data map[string]any // built only when a template needs it
 	var d Desired
 	var err error
 	render := func(attr string) string {
 		if err != nil {
 			return ""
+		}
+		if f := m.native[attr]; f != nil {
+			return strings.TrimSpace(f(e))
+		}
+		if data == nil {
+			data = make(map[string]any, len(e.Fields)+4)
+			for k, v := range e.Fields {
+				data[k] = v
+			}
+			// The standard fields are always the parsed ones.
+			data["id"], data["email"], data["displayName"], data["status"] = e.ID, e.Email, e.DisplayName, string(e.Status)
 		}
 		var buf bytes.Buffer
 		if xerr := m.templates[attr].Execute(&buf, data); xerr != nil {

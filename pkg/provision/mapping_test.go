@@ -2,6 +2,7 @@ package provision
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -107,5 +108,41 @@ func TestParseMappingErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("ParseMapping(%s) error = %v, want %q", tt.spec, err, tt.want)
 		}
+	}
+}
+
+// The built-in mapping runs as Go code; it must give exactly what its
+// templates give.
+func TestNativeDefaultsMatchTheTemplates(t *testing.T) {
+	fast, _ := NewMapping(nil, 0)
+	// The same templates, spelled differently, so they run as templates.
+	slow, err := NewMapping(map[string]string{
+		AttrExternalID:  `{{.id}}`,
+		AttrUserName:    `{{.email|localpart|lower}}`,
+		AttrDisplayName: `{{.displayName}}`,
+	}, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fast.native) != 3 || len(slow.native) != 0 {
+		t.Fatalf("native: fast %d, slow %d", len(fast.native), len(slow.native))
+	}
+	for _, email := range []string{"Li.Wei@Example.com", "a@b@c", "noat", "", " x@y ", "ÄBC@x", "İstanbul@x", "UPPER.CASE@X", "@x", "a.b-c_d@x"} {
+		for _, name := range []string{"", "Li Wei", "  padded  ", strings.Repeat("名", 30), "a\tb"} {
+			e := emp(" E1 ", email, name)
+			d1, err1 := fast.Map(e)
+			d2, err2 := slow.Map(e)
+			if fmt.Sprint(err1) != fmt.Sprint(err2) || !cmp.Equal(d1, d2) {
+				t.Errorf("email %q name %q: native %+v %v, template %+v %v", email, name, d1, err1, d2, err2)
+			}
+		}
+	}
+}
+
+func TestStandardFieldsOnly(t *testing.T) {
+	def, _ := ParseMapping("", 0)
+	custom, _ := ParseMapping(`{"displayName": "{{ .displayName }} ({{ .department }})"}`, 0)
+	if !def.StandardFieldsOnly() || custom.StandardFieldsOnly() {
+		t.Errorf("default %v, custom %v", def.StandardFieldsOnly(), custom.StandardFieldsOnly())
 	}
 }

@@ -140,6 +140,7 @@ func Compute(in Input) Plan {
 	idx := newIndex(in.Actual)
 	p.Users = len(in.Actual)
 
+	p.Items = make([]Item, 0, len(in.Desired)+len(in.Rejected)+len(in.Actual)/16)
 	held := map[string]bool{} // externalIds whose users must not be touched
 	for _, r := range in.Rejected {
 		p.Items = append(p.Items, Item{Action: Rejected, ExternalID: r.ExternalID, Reason: r.Reason, Record: r.Record})
@@ -150,20 +151,19 @@ func Compute(in Input) Plan {
 
 	// Two employees wanting the same userName can't both have it; the
 	// one that holds it already keeps it.
-	wanted := map[string][]string{}
+	wanted := make(map[string]int, len(in.Desired))
 	for _, d := range in.Desired {
-		k := strings.ToLower(d.UserName)
-		wanted[k] = append(wanted[k], d.ExternalID)
+		wanted[strings.ToLower(d.UserName)]++
 	}
-	claimed := map[string]bool{}
+	claimed := make(map[string]bool, len(in.Desired))
 	for _, d := range in.Desired {
 		claimed[d.ExternalID] = true
 		it := decide(d, idx.byExt[d.ExternalID], idx.byName[strings.ToLower(d.UserName)], in.Rules)
-		if others := wanted[strings.ToLower(d.UserName)]; len(others) > 1 && it.Action != Protected &&
+		if n := wanted[strings.ToLower(d.UserName)]; n > 1 && it.Action != Protected &&
 			(it.Current == nil || !strings.EqualFold(it.Current.UserName, d.UserName)) {
 			it = Item{Action: Conflict, ExternalID: d.ExternalID, UserName: d.UserName, DisplayName: d.DisplayName,
 				Current: it.Current, Warnings: d.Warnings,
-				Reason: fmt.Sprintf("userName %q is wanted by %d employees (%s)", d.UserName, len(others), strings.Join(others, ", "))}
+				Reason: fmt.Sprintf("userName %q is wanted by %d employees (%s)", d.UserName, n, strings.Join(claimants(in.Desired, d.UserName), ", "))}
 		}
 		p.Items = append(p.Items, it)
 	}
@@ -212,6 +212,17 @@ func freeLeaversNames(items []Item, idx index, r Rules) {
 			items[i] = again
 		}
 	}
+}
+
+// claimants lists the employees wanting userName (rare: only for conflicts).
+func claimants(desired []Desired, userName string) []string {
+	var ids []string
+	for _, d := range desired {
+		if strings.EqualFold(d.UserName, userName) {
+			ids = append(ids, d.ExternalID)
+		}
+	}
+	return ids
 }
 
 // decide is the rule for one employee given the user carrying its

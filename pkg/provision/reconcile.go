@@ -22,7 +22,7 @@ type Meter interface{ Counts() scim.Counts }
 // why.
 func (e *Engine) Reconcile(ctx context.Context, runID string, load func(context.Context) (*hr.Roster, error)) (*Report, error) {
 	rep := &Report{RunID: runID, StartedAt: e.now(), DryRun: e.DryRun}
-	rep.Tally(nil)
+	rep.Tally(Plan{}, nil)
 	var before scim.Counts
 	meter, _ := e.Dir.(Meter)
 	if meter != nil {
@@ -67,15 +67,21 @@ func (e *Engine) Reconcile(ctx context.Context, runID string, load func(context.
 		}
 	}
 
+	// Map first and let go of the roster (its records keep every HR
+	// field) before the directory is read.
+	w := Desire(roster, e.Mapping)
+	asOf := roster.AsOf
+	roster = nil
+	planMs := lap()
 	actual, err := e.Dir.List(ctx)
 	rep.Timings.ListMs = lap()
 	if err != nil {
 		rep.Aborted = "listing RAM users failed: " + err.Error()
 		return finish(fmt.Errorf("%w: %w", ErrAborted, err))
 	}
-	w := Desire(roster, e.Mapping)
-	plan := Compute(Input{Desired: w.Desired, Rejected: w.Rejected, Actual: actual, AsOf: roster.AsOf, Rules: e.Rules})
-	rep.Timings.PlanMs = lap()
+	plan := Compute(Input{Desired: w.Desired, Rejected: w.Rejected, Actual: actual, AsOf: asOf, Rules: e.Rules})
+	w = Wanted{}
+	rep.Timings.PlanMs = planMs + lap()
 	rep.Directory = DirectoryInfo{Users: plan.Users, Managed: plan.Managed, Unmanaged: plan.Unmanaged}
 	rep.Brakes = plan.Brakes
 	if plan.Brakes.Fired {
@@ -83,7 +89,7 @@ func (e *Engine) Reconcile(ctx context.Context, runID string, load func(context.
 	}
 	changes := e.Apply(ctx, plan)
 	rep.Timings.ApplyMs = lap()
-	rep.Tally(changes)
+	rep.Tally(plan, changes)
 	return finish(nil)
 }
 

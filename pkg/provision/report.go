@@ -102,53 +102,80 @@ type CallCounts struct {
 	ByOp  map[string]int64 `json:"byOp"`
 }
 
-// Tally fills the report's counts and lists from the applied changes.
-func (r *Report) Tally(changes []Change) {
+// Tally fills the report's counts and lists from the plan and the
+// changes Apply returned for it.
+func (r *Report) Tally(p Plan, changes []Change) {
 	r.Changes, r.Rejections, r.Conflicts, r.Protected, r.Skipped = []Entry{}, []Entry{}, []Entry{}, []Entry{}, []Entry{}
 	r.Errors, r.Warnings, r.LeftForNextRun = []Entry{}, []Entry{}, []Entry{}
 	r.Counts = Counts{}
-	for _, c := range changes {
-		e := Entry{Action: c.Action, ExternalID: c.ExternalID, UserName: c.UserName, ID: c.ID(), Record: c.Record,
-			Status: c.Status, Outcome: c.Result.Outcome, Diff: c.Diff, Reason: c.Result.Reason,
-			Blockers: c.Result.Blockers, Steps: c.Result.Steps}
-		if e.ID == "" {
-			e.ID = c.Result.ID
-		}
-		if c.Err != nil {
-			e.Error = c.Err.Error()
-		}
-		if len(c.Warnings) > 0 {
-			r.Warnings = append(r.Warnings, Entry{Action: c.Action, ExternalID: c.ExternalID, UserName: c.UserName, Warnings: c.Warnings})
-		}
-		r.count(c)
-		if c.Action.Writes() {
-			r.Changes = append(r.Changes, e)
-			switch c.Status {
-			case StatusFailed:
-				r.Errors = append(r.Errors, e)
-				r.LeftForNextRun = append(r.LeftForNextRun, e)
-			case StatusHeld, StatusDeferred:
-				r.LeftForNextRun = append(r.LeftForNextRun, e)
-			}
-			// A write can end as a conflict or a skip after a 409/404.
-			switch c.Result.Outcome {
-			case OutcomeConflict:
-				r.Conflicts = append(r.Conflicts, e)
-			case OutcomeSkipped:
-				r.Skipped = append(r.Skipped, e)
-			}
+	j := 0
+	for _, it := range p.Items {
+		if !it.Action.Writes() {
+			r.reported(it)
 			continue
 		}
-		switch c.Action {
-		case Rejected:
-			r.Rejections = append(r.Rejections, e)
-		case Conflict:
-			r.Conflicts = append(r.Conflicts, e)
-		case Protected:
-			r.Protected = append(r.Protected, e)
-		case Skipped:
-			r.Skipped = append(r.Skipped, e)
+		if j < len(changes) {
+			r.written(changes[j])
+			j++
 		}
+	}
+}
+
+// reported tallies an item that needed no write.
+func (r *Report) reported(it Item) {
+	if len(it.Warnings) > 0 {
+		r.Warnings = append(r.Warnings, Entry{Action: it.Action, ExternalID: it.ExternalID, UserName: it.UserName, Warnings: it.Warnings})
+	}
+	r.count(Change{Item: it})
+	if it.Action == Unchanged {
+		return // counted only: a steady run has one per user
+	}
+	e := Entry{Action: it.Action, ExternalID: it.ExternalID, UserName: it.UserName, ID: it.ID(), Record: it.Record,
+		Outcome: reportedOutcome[it.Action], Reason: it.Reason}
+	switch it.Action {
+	case Rejected:
+		r.Rejections = append(r.Rejections, e)
+	case Conflict:
+		r.Conflicts = append(r.Conflicts, e)
+	case Protected:
+		r.Protected = append(r.Protected, e)
+	case Skipped:
+		r.Skipped = append(r.Skipped, e)
+	}
+}
+
+var reportedOutcome = map[Action]Outcome{Unchanged: OutcomeUnchanged, Conflict: OutcomeConflict, Rejected: OutcomeRejected,
+	Protected: OutcomeProtected, Skipped: OutcomeSkipped, Blocked: OutcomeBlocked}
+
+// written tallies a write.
+func (r *Report) written(c Change) {
+	e := Entry{Action: c.Action, ExternalID: c.ExternalID, UserName: c.UserName, ID: c.ID(), Record: c.Record,
+		Status: c.Status, Outcome: c.Result.Outcome, Diff: c.Diff, Reason: c.Result.Reason,
+		Blockers: c.Result.Blockers, Steps: c.Result.Steps}
+	if e.ID == "" {
+		e.ID = c.Result.ID
+	}
+	if c.Err != nil {
+		e.Error = c.Err.Error()
+	}
+	if len(c.Warnings) > 0 {
+		r.Warnings = append(r.Warnings, Entry{Action: c.Action, ExternalID: c.ExternalID, UserName: c.UserName, Warnings: c.Warnings})
+	}
+	r.count(c)
+	r.Changes = append(r.Changes, e)
+	switch c.Status {
+	case StatusFailed:
+		r.Errors = append(r.Errors, e)
+		r.LeftForNextRun = append(r.LeftForNextRun, e)
+	case StatusHeld, StatusDeferred:
+		r.LeftForNextRun = append(r.LeftForNextRun, e)
+	}
+	// A write can end as a conflict or a skip after a 409/404.
+	switch c.Result.Outcome {
+	case OutcomeConflict:
+		r.Conflicts = append(r.Conflicts, e)
+	case OutcomeSkipped:
+		r.Skipped = append(r.Skipped, e)
 	}
 }
 

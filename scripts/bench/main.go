@@ -1,0 +1,114 @@
+// Command bench measures ramsync against the bounds the SCIM API allows,
+// through the real function binaries on the local FC runtime and the
+// cloud test double with emulated latency and a server-side rate limit.
+// Every result is printed with its bound and the ratio between them,
+// measured in the same run. scripts/bench.sh runs it.
+//
+//	go run ./scripts/bench                  # the full set (several minutes)
+//	go run ./scripts/bench -quick           # smaller sizes, for a look
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ramsync/ramsync/pkg/localrun"
+)
+
+// settings are the knobs of a run, printed with the results.
+type settings struct {
+	latency     time.Duration // added by the double to every SCIM request: the round trip
+	serverRPS   float64       // the double's SCIM rate limit (429 + Retry-After above it)
+	clientRPS   float64       // SCIM_RPS: the client's own limit
+	concurrency int           // SCIM_CONCURRENCY: writes and list pages in flight
+	page        int           // the server's page size (count is capped there)
+}
+
+func main() {
+	quick := flag.Bool("quick", false, "smaller sizes (1k and 10k users, 2k creates, 50 webhooks)")
+	only := flag.String("only", "", "run only the scenarios whose name contains this (steady, initial, webhook, cold)")
+	sizesFlag := flag.String("sizes", "", "comma-separated user counts for the steady-state runs (overrides the defaults)")
+	flag.Parse()
+	s := settings{latency: 50 * time.Millisecond, serverRPS: 100, clientRPS: 98, concurrency: 8, page: 100}
+	sizes, creates, hooks := []int{1_000, 10_000, 100_000}, 10_000, 200
+	if *quick {
+		sizes, creates, hooks = []int{1_000, 10_000}, 2_000, 50
+	}
+	if *sizesFlag != "" {
+		sizes = nil
+		for _, f := range strings.Split(*sizesFlag, ",") {
+			n, err := strconv.Atoi(strings.TrimSpace(f))
+			if err != nil || n <= 0 {
+				fmt.Fprintf(os.Stderr, "bench: -sizes: %q is not a positive number\n", f)
+				os.Exit(2)
+			}
+			sizes = append(sizes, n)
+		}
+	}
+	if err := run(s, sizes, creates, hooks, *only); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(s settings, sizes []int, creates, hooks int, only string) error {
+	ctx := context.Background()
+	dir, err := os.MkdirTemp("", "ramsync-bench-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	fmt.Printf("building the function binaries…\n")
+	bins, err := localrun.Build(ctx, dir)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("settings: SCIM round trip %s, server limit %g req/s, SCIM_RPS %g, SCIM_CONCURRENCY %d, page %d\n\n",
+		s.latency, s.serverRPS, s.clientRPS, s.concurrency, s.page)
+	var rows []row
+	want := func(name string) bool { return only == "" || strings.Contains(name, only) }
+	if want("steady") {
+		for _, n := range sizes {
+			for _, pct := range []float64{0, 1} {
+				r, err := steady(ctx, s, bins, n, pct)
+				if err != nil {
+					return err
+				}
+				rows = append(rows, r...)
+				printRows(r)
+			}
+		}
+	}
+	if want("initial") {
+		r, err := initial(ctx, s, bins, creates)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, r...)
+		printRows(r)
+	}
+	if want("webhook") {
+		r, err := webhook(ctx, s, bins, hooks)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, r...)
+		printRows(r)
+	}
+	if want("cold") {
+		r, err := cold(ctx, bins, 20)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, r...)
+		printRows(r)
+	}
+	fmt.Printf("\nResults\n")
+	printTable(rows)
+	return nil
+}

@@ -1,0 +1,175 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ramsync/ramsync/pkg/cloudtest"
+	"github.com/ramsync/ramsync/pkg/localrun"
+	"github.com/ramsync/ramsync/pkg/provision"
+)
+
+// start runs ramsync with the bench settings.
+func start(ctx context.Context, s settings, bins map[string]string) (*localrun.Local, error) {
+	return localrun.Start(ctx, localrun.Options{
+		Binaries: bins,
+		Cloud:    cloudtest.Options{Latency: s.latency, RateLimit: s.serverRPS, MaxPageSize: s.page},
+		Env: map[string]string{
+			"SCIM_RPS": fmt.Sprint(s.clientRPS), "SCIM_CONCURRENCY": strconv.Itoa(s.concurrency),
+			"LOG_LEVEL": "warn", "MAX_DELETES": "1000000", "MAX_DELETE_PERCENT": "100",
+		},
+	})
+}
+
+// phaseBound is the least time n requests can take, the last answer
+// included: when the rate limit binds, the last request leaves (n-1)/rate
+// after the first and comes back a round trip later; when the round trips
+// bind, n requests take ⌈n/concurrency⌉ waves of one round trip.
+func phaseBound(s settings, n int) time.Duration {
+	if n == 0 {
+		return 0
+	}
+	byRate := float64(n-1)/s.serverRPS + s.latency.Seconds()
+	byLatency := math.Ceil(float64(n)/float64(s.concurrency)) * s.latency.Seconds()
+	return time.Duration(math.Max(byRate, byLatency) * float64(time.Second))
+}
+
+// reconcile runs the reconciler binary once and reads its report and the
+// process's peak memory.
+func reconcile(ctx context.Context, l *localrun.Local, payload string) (provision.Report, time.Duration, float64, error) {
+	var rep provision.Report
+	t0 := time.Now()
+	raw, _, err := l.Reconcile(ctx, payload)
+	wall := time.Since(t0)
+	if err != nil {
+		return rep, wall, 0, err
+	}
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		return rep, wall, 0, err
+	}
+	var rss float64
+	for _, inst := range l.Runtime.Instances("reconciler") {
+		if v := peakRSS(inst.PID); v > rss {
+			rss = v
+		}
+	}
+	return rep, wall, rss, nil
+}
+
+// steady is a reconcile of n users where pct percent drifted.
+func steady(ctx context.Context, s settings, bins map[string]string, n int, pct float64) ([]row, error) {
+	l, err := start(ctx, s, bins)
+	if err != nil {
+		return nil, err
+	}
+	defer l.Close()
+	changes := int(float64(n) * pct / 100)
+	old := time.Now().Add(-72 * time.Hour)
+	l.Cloud.SeedUsers(n, func(i int) cloudtest.User {
+		display := fmt.Sprintf("User %d", i)
+		if i < changes {
+			display += " (old)" // drifted: the reconcile puts it back
+		}
+		return cloudtest.User{ExternalID: fmt.Sprintf("E%06d", i), UserName: fmt.Sprintf("user%06d", i), DisplayName: display, Created: old, LastModified: old}
+	})
+	emps := make([]map[string]any, n)
+	for i := range n {
+		emps[i] = map[string]any{"id": fmt.Sprintf("E%06d", i), "email": fmt.Sprintf("user%06d@example.com", i), "displayName": fmt.Sprintf("User %d", i)}
+	}
+	if err := l.WriteRoster(time.Now(), emps); err != nil {
+		return nil, err
+	}
+	// A first, dry run in a cold process: token, secret and connections
+	// are set up on the way. Then the measured run, in the warm process.
+	dry, dryWall, _, err := reconcile(ctx, l, `{"dryRun": true}`)
+	if err != nil {
+		return nil, err
+	}
+	l.Cloud.ResetCounters()
+	rep, wall, rss, err := reconcile(ctx, l, `{"dryRun": false}`)
+	if err != nil {
+		return nil, err
+	}
+	if rep.Counts.Update != changes || rep.Counts.Failed != 0 || dry.Counts.Update != changes {
+		return nil, fmt.Errorf("steady %d/%g%%: counts %+v", n, pct, rep.Counts)
+	}
+	pages := (n + s.page - 1) / s.page
+	name := fmt.Sprintf("steady %s users, %g%% changes", short(n), pct)
+	// The first page must arrive before the others can be asked for; the
+	// writes start when the plan is made.
+	bound := phaseBound(s, 1) + phaseBound(s, pages-1) + phaseBound(s, changes)
+	rows := []row{
+		{scenario: name, metric: "SCIM calls", value: float64(rep.SCIMCalls.Total), bound: float64(pages + changes), unit: "", goal: 1.00},
+		{scenario: name, metric: "wall time (list+plan+apply)", value: ms(time.Duration(rep.Timings.ListMs+rep.Timings.PlanMs+rep.Timings.ApplyMs) * time.Millisecond), bound: ms(bound), unit: "ms", goal: 1.10},
+		{scenario: name, metric: "wall time (invocation)", value: ms(wall), bound: ms(bound), unit: "ms"},
+		{scenario: name, metric: "cold dry run (list+plan)", value: ms(time.Duration(dry.Timings.ListMs+dry.Timings.PlanMs) * time.Millisecond), bound: ms(phaseBound(s, 1) + phaseBound(s, pages-1)), unit: "ms"},
+		{scenario: name, metric: "roster read (invocation)", value: float64(rep.Timings.RosterMs), unit: "ms"},
+		{scenario: name, metric: "cold dry run (invocation)", value: ms(dryWall), unit: "ms"},
+		{scenario: name, metric: "planning CPU", value: float64(rep.Timings.PlanMs), bound: 1000, unit: "ms", goal: 1.00},
+		{scenario: name, metric: "peak RSS (reconciler)", value: rss, bound: 128, unit: "MB", goal: 1.00},
+	}
+	return rows, nil
+}
+
+// initial is the first run against an empty RAM: n creates.
+func initial(ctx context.Context, s settings, bins map[string]string, n int) ([]row, error) {
+	l, err := start(ctx, s, bins)
+	if err != nil {
+		return nil, err
+	}
+	defer l.Close()
+	emps := make([]map[string]any, n)
+	for i := range n {
+		emps[i] = map[string]any{"id": fmt.Sprintf("E%06d", i), "email": fmt.Sprintf("user%06d@example.com", i), "displayName": fmt.Sprintf("User %d", i)}
+	}
+	if err := l.WriteRoster(time.Now(), emps); err != nil {
+		return nil, err
+	}
+	rep, _, _, err := reconcile(ctx, l, `{}`)
+	if err != nil {
+		return nil, err
+	}
+	c := l.Cloud.Counters()
+	throttled := c["scim.create.429"] + c["scim.list.429"]
+	if rep.Counts.Create != n || rep.Counts.Failed != 0 || len(l.Cloud.Users()) != n {
+		return nil, fmt.Errorf("initial load: counts %+v, users %d", rep.Counts, len(l.Cloud.Users()))
+	}
+	name := fmt.Sprintf("initial load, %s creates", short(n))
+	rate := float64(n) / (float64(rep.Timings.ApplyMs) / 1000)
+	return []row{
+		{scenario: name, metric: "creates per second", value: rate, bound: s.serverRPS, unit: "/s", goal: 0.95, atLeast: true},
+		{scenario: name, metric: "failed creates", value: float64(rep.Counts.Failed), unit: ""},
+		{scenario: name, metric: "429s from the server", value: float64(throttled), unit: ""},
+	}, nil
+}
+
+func short(n int) string {
+	switch {
+	case n >= 1000 && n%1000 == 0:
+		return strconv.Itoa(n/1000) + "k"
+	}
+	return strconv.Itoa(n)
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// peakRSS reads a process's peak resident set (VmHWM) in MB.
+func peakRSS(pid int) float64 {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return 0
+}

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/ramsync/ramsync/pkg/cloudtest"
+	"github.com/ramsync/ramsync/pkg/localrun"
+)
+
+func hire(i int) []byte {
+	return []byte(fmt.Sprintf(`{"id":"evt-%d","type":"employee.hired","employee":{"id":"E%06d","email":"user%06d@example.com","displayName":"User %d"}}`, i, i, i, i))
+}
+
+// webhook measures warm and cold webhook invocations end to end: an HTTP
+// request to the trigger, through the runtime API and the binary, to the
+// SCIM double and back. A hire is two lookups in parallel and one create:
+// two round trips. What is left is ramsync's (and the runtime's) overhead.
+func webhook(ctx context.Context, s settings, bins map[string]string, n int) ([]row, error) {
+	l, err := start(ctx, s, bins)
+	if err != nil {
+		return nil, err
+	}
+	defer l.Close()
+	t0 := time.Now()
+	if status, body, err := l.Post(ctx, hire(0), nil); err != nil || status != 200 {
+		return nil, fmt.Errorf("cold webhook: %d %s %v", status, body, err)
+	}
+	coldLatency := time.Since(t0)
+	afterCold := l.Cloud.Counters()
+	var lat []time.Duration
+	for i := 1; i <= n; i++ {
+		t := time.Now()
+		status, body, err := l.Post(ctx, hire(i), nil)
+		if err != nil || status != 200 {
+			return nil, fmt.Errorf("webhook %d: %d %s %v", i, status, body, err)
+		}
+		lat = append(lat, time.Since(t))
+	}
+	warm := sub(l.Cloud.Counters(), afterCold)
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	rtt := 2 * s.latency
+	p50, p99 := lat[len(lat)/2], lat[len(lat)*99/100]
+	name := fmt.Sprintf("webhook hire, %d warm", n)
+	return []row{
+		{scenario: name, metric: "latency p50", value: ms(p50), bound: ms(rtt), unit: "ms"},
+		{scenario: name, metric: "latency p99", value: ms(p99), bound: ms(rtt), unit: "ms"},
+		{scenario: name, metric: "overhead p50 (latency − 2 RTT)", value: ms(p50 - rtt), bound: 2, unit: "ms"},
+		{scenario: name, metric: "overhead p99 (latency − 2 RTT)", value: ms(p99 - rtt), bound: 2, unit: "ms", goal: 1.00},
+		{scenario: name, metric: "SCIM calls per warm hire", value: float64(warm.SCIM()) / float64(n), bound: 3, unit: "", goal: 1.00},
+		{scenario: name, metric: "token requests, warm", value: float64(warm["oauth.token"]), unit: ""},
+		{scenario: name, metric: "KMS requests, warm", value: float64(warm["kms.GetSecretValue"]), unit: ""},
+		{scenario: "webhook hire, cold", metric: "latency", value: ms(coldLatency), bound: ms(rtt), unit: "ms"},
+		{scenario: "webhook hire, cold", metric: "token requests", value: float64(afterCold["oauth.token"]), bound: 1, unit: "", goal: 1.00},
+		{scenario: "webhook hire, cold", metric: "KMS requests (app secret, signing key)", value: float64(afterCold["kms.GetSecretValue"]), bound: 2, unit: "", goal: 1.00},
+	}, nil
+}
+
+// cold measures process start to the first runtime-API request, n times
+// per function, and the zip sizes.
+func cold(ctx context.Context, bins map[string]string, n int) ([]row, error) {
+	var rows []row
+	l, err := localrun.Start(ctx, localrun.Options{Binaries: bins, Cloud: cloudtest.Options{},
+		MaxInstances: map[string]int{"webhook": n, "reconciler": n, "offboarding": n}})
+	if err != nil {
+		return nil, err
+	}
+	defer l.Close()
+	for _, fn := range localrun.Functions {
+		var d []time.Duration
+		for range n {
+			info, err := l.Runtime.Start(ctx, fn)
+			if err != nil {
+				return nil, err
+			}
+			d = append(d, info.ColdStart())
+		}
+		sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+		rows = append(rows,
+			row{scenario: "cold start " + fn, metric: fmt.Sprintf("start → first next, median of %d", n), value: ms(d[n/2]), bound: 50, unit: "ms", goal: 1.00},
+			row{scenario: "cold start " + fn, metric: "start → first next, max", value: ms(d[n-1]), bound: 50, unit: "ms"})
+	}
+	root, err := localrun.ModuleRoot()
+	if err != nil {
+		return nil, err
+	}
+	for _, fn := range localrun.Functions {
+		st, err := os.Stat(filepath.Join(root, "dist", fn+".zip"))
+		if err != nil {
+			return nil, fmt.Errorf("%v (scripts/bench.sh runs scripts/build.sh first)", err)
+		}
+		rows = append(rows, row{scenario: "zip " + fn, metric: "size", value: float64(st.Size()) / (1 << 20), bound: 10, unit: "MB", goal: 1.00})
+	}
+	return rows, nil
+}
+
+// sub is what happened between two counter snapshots.
+func sub(now, before cloudtest.Counters) cloudtest.Counters {
+	d := cloudtest.Counters{}
+	for k, v := range now {
+		if v-before[k] != 0 {
+			d[k] = v - before[k]
+		}
+	}
+	return d
+}
