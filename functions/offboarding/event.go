@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 
 	"github.com/ramsync/ramsync/pkg/hr"
@@ -70,21 +71,21 @@ func decode(payload []byte) ([]leaver, bool, error) {
 }
 
 func decodeOne(raw []byte, depth int) leaver {
-	var probe map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &probe); err != nil {
-		return leaver{Err: fmt.Errorf("not a JSON object: %v", err)}
+	probe, err := object(raw)
+	if err != nil {
+		return leaver{Err: err}
 	}
 	if _, ok := probe["specversion"]; !ok {
 		if _, direct := probe["externalId"]; direct {
-			return decodeDirect(raw)
+			return decodeDirect(probe)
 		}
 		return leaver{Err: errors.New(`want a CloudEvent (with specversion) or {"externalId": "…"}`)}
 	}
-	var ev CloudEvent
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		return leaver{Err: fmt.Errorf("not a CloudEvent: %v", err)}
+	ev, err := cloudEvent(probe)
+	if err != nil {
+		return leaver{Err: err}
 	}
-	l := leaver{EventID: ev.ID}
+	l := leaver{EventID: cut(ev.ID, 256)}
 	switch {
 	case ev.Type == "mns:Queue:SendMessage" || strings.HasPrefix(ev.Source, "MNS-"):
 		if depth > 0 {
@@ -105,7 +106,7 @@ func decodeOne(raw []byte, depth int) leaver {
 		}
 		return inner
 	case !strings.HasSuffix(ev.Type, terminatedSuffix):
-		l.Err = fmt.Errorf("type %q is not a termination (want a type ending in %s)", ev.Type, terminatedSuffix)
+		l.Err = fmt.Errorf("type %.64q is not a termination (want a type ending in %s)", ev.Type, terminatedSuffix)
 		return l
 	}
 	emp, err := hr.DecodeEmployee(ev.Data)
@@ -119,15 +120,69 @@ func decodeOne(raw []byte, depth int) leaver {
 	return l
 }
 
-func decodeDirect(raw []byte) leaver {
-	var d struct {
-		ExternalID json.RawMessage `json:"externalId"`
-	}
-	_ = json.Unmarshal(raw, &d)
-	emp, err := hr.DecodeEmployee([]byte(`{"id":` + string(d.ExternalID) + `}`))
+func decodeDirect(probe map[string]json.RawMessage) leaver {
+	emp, err := hr.DecodeEmployee([]byte(`{"id":` + string(probe["externalId"]) + `}`))
 	if err != nil {
 		return leaver{Err: fmt.Errorf("externalId: %w", err)}
 	}
 	emp.Status = hr.StatusTerminated
 	return leaver{Employee: emp}
+}
+
+// object reads a JSON object's members, exactly as named: a key given
+// twice (which one was meant is unknowable) is an error, and so is
+// anything but one object.
+func object(raw []byte) (map[string]json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil, errors.New("not a JSON object")
+	}
+	m := map[string]json.RawMessage{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, fmt.Errorf("not a JSON object: %v", err)
+		}
+		key := tok.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, fmt.Errorf("not a JSON object: %v", err)
+		}
+		if _, dup := m[key]; dup {
+			return nil, fmt.Errorf("%.64q: duplicate key", key)
+		}
+		m[key] = v
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, fmt.Errorf("not a JSON object: %v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return nil, errors.New("not a JSON object: data after it")
+	}
+	return m, nil
+}
+
+// cloudEvent reads the CloudEvent attributes ramsync uses, by their exact
+// names (encoding/json would also take "Type" for "type").
+func cloudEvent(m map[string]json.RawMessage) (CloudEvent, error) {
+	var ev CloudEvent
+	for name, dst := range map[string]*string{"id": &ev.ID, "source": &ev.Source, "specversion": &ev.SpecVersion, "type": &ev.Type} {
+		raw, ok := m[name]
+		if !ok || string(raw) == "null" {
+			continue
+		}
+		if err := json.Unmarshal(raw, dst); err != nil {
+			return ev, fmt.Errorf("not a CloudEvent: %s must be a string", name)
+		}
+	}
+	ev.Data = m["data"]
+	return ev, nil
+}
+
+// cut shortens s to n characters: an event id is echoed in results and logs.
+func cut(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n])
+	}
+	return s
 }

@@ -35,6 +35,9 @@ func TestDecodeFormats(t *testing.T) {
 		{"not JSON", "nope", false, []string{"!not a JSON object"}},
 		{"something else", `{"hello": 1}`, false, []string{"!want a CloudEvent"}},
 		{"array with a bad one", "[" + string(eb) + `, 3]`, true, []string{"E1001", "!event 1"}},
+		{"duplicate type", `{"specversion":"1.0","type":"employee.hired","type":"x.employee.terminated","data":{"id":"E1"}}`, false, []string{`!"type": duplicate key`}},
+		{"duplicate externalId", `{"externalId":"E1","externalId":"E2"}`, false, []string{`!"externalId": duplicate key`}},
+		{"attribute names are exact", `{"specversion":"1.0","Type":"x.employee.terminated","data":{"id":"E1"}}`, false, []string{"!is not a termination"}},
 		{"MNS body that is not an event", strings.Replace(string(mns), `"messageBody": "{`, `"messageBody": "x{`, 1), false, []string{"!data.messageBody"}},
 	}
 	for _, tt := range tests {

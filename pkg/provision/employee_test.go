@@ -2,8 +2,10 @@ package provision_test
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ramsync/ramsync/pkg/cloudtest"
 	"github.com/ramsync/ramsync/pkg/hr"
@@ -134,5 +136,27 @@ func TestOffboardDryRunAndBlocked(t *testing.T) {
 	r, err = e.Offboard(context.Background(), provision.Leaver{ExternalID: "E1"})
 	if err != nil || r.Outcome != provision.OutcomeBlocked {
 		t.Fatalf("no RAM client: %+v, %v", r, err)
+	}
+}
+
+// RAM's own rules may be stricter than the mapping's (DISPLAY_NAME_MAX
+// raised to 128 while RAM enforces 24): the record is rejected, not retried.
+func TestRAMRefusalIsARejection(t *testing.T) {
+	s := newStack(t, cloudtest.Options{DisplayNameMax: 24})
+	e := s.Engine
+	m, err := provision.ParseMapping("", 128)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.Mapping = m
+	emp := employee("E1", "li.wei")
+	emp.DisplayName = "A Display Name Of Thirty Chars"
+	r, err := e.ApplyEmployee(context.Background(), emp, true)
+	if err != nil || r.Outcome != provision.OutcomeRejected || !strings.Contains(r.Reason, "RAM refused the user") {
+		t.Fatalf("result %+v, %v", r, err)
+	}
+	rep, err := e.Reconcile(context.Background(), "r", rosterOf(time.Now(), emp))
+	if err != nil || rep.Counts.Rejected != 1 || len(rep.Rejections) != 1 || rep.Counts.Failed != 0 {
+		t.Errorf("report: %+v, %+v, %v", rep.Counts, rep.Rejections, err)
 	}
 }

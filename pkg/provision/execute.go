@@ -55,6 +55,10 @@ func (e *Engine) execute1(ctx context.Context, it Item, settle bool) (Result, er
 			return e.redecide(ctx, it, err)
 		case errors.Is(err, scim.ErrConflict):
 			r.Outcome, r.Reason = OutcomeConflict, "RAM refused the create: "+err.Error()
+		case errors.Is(err, scim.ErrInvalid):
+			// RAM's own rules are stricter than ours for this record:
+			// the record is the problem, and retrying will not help.
+			r.Outcome, r.Reason = OutcomeRejected, "RAM refused the user: "+err.Error()
 		default:
 			return r, err
 		}
@@ -88,6 +92,8 @@ func (e *Engine) execute1(ctx context.Context, it Item, settle bool) (Result, er
 			return e.redecide(ctx, it, err)
 		case errors.Is(err, scim.ErrConflict):
 			r.Outcome, r.Reason = OutcomeConflict, "RAM refused the update: "+err.Error()
+		case errors.Is(err, scim.ErrInvalid):
+			r.Outcome, r.Reason = OutcomeRejected, "RAM refused the user: "+err.Error()
 		default:
 			return r, err
 		}

@@ -195,9 +195,9 @@ func checkUserName(u string) string {
 	case u == "":
 		return "is empty (no email to derive it from?)"
 	case utf8.RuneCountInString(u) > MaxUserNameLength:
-		return fmt.Sprintf("%q is %d characters; RAM allows at most %d", u, utf8.RuneCountInString(u), MaxUserNameLength)
+		return fmt.Sprintf("%q is %d characters; RAM allows at most %d", short(u), utf8.RuneCountInString(u), MaxUserNameLength)
 	case !userNameRE.MatchString(u):
-		return fmt.Sprintf("%q has characters RAM does not allow (only a-z, 0-9, '.', '_', '-')", u)
+		return fmt.Sprintf("%q has characters RAM does not allow (only a-z, 0-9, '.', '_', '-')", short(u))
 	}
 	return ""
 }
@@ -216,10 +216,19 @@ func (m *Mapping) cleanDisplayName(s, userName string) (string, []string) {
 	}
 	if n := utf8.RuneCountInString(s); n > m.displayNameMax {
 		cut := strings.TrimSpace(string([]rune(s)[:m.displayNameMax]))
-		warnings = append(warnings, fmt.Sprintf("displayName %q is %d characters; cut to %d: %q", s, n, m.displayNameMax, cut))
+		warnings = append(warnings, fmt.Sprintf("displayName %q is %d characters; cut to %d: %q", short(s), n, m.displayNameMax, cut))
 		s = cut
 	}
 	return s, warnings
+}
+
+// short cuts s to 64 characters for a message: a hostile record's value
+// must not fill a log line or a response.
+func short(s string) string {
+	if r := []rune(s); len(r) > 64 {
+		return string(r[:63]) + "…"
+	}
+	return s
 }
 
 func templateReason(err error) string {

@@ -170,8 +170,11 @@ func (r *Report) written(c Change) {
 	case StatusHeld, StatusDeferred:
 		r.LeftForNextRun = append(r.LeftForNextRun, e)
 	}
-	// A write can end as a conflict or a skip after a 409/404.
+	// A write can end as a conflict, a skip or a rejection after a
+	// 409, 404 or 400.
 	switch c.Result.Outcome {
+	case OutcomeRejected:
+		r.Rejections = append(r.Rejections, e)
 	case OutcomeConflict:
 		r.Conflicts = append(r.Conflicts, e)
 	case OutcomeSkipped:
@@ -207,6 +210,8 @@ func (r *Report) count(c Change) {
 			k.Blocked++
 		case OutcomeConflict:
 			k.Conflict++
+		case OutcomeRejected:
+			k.Rejected++
 		case OutcomeSkipped:
 			k.Skipped++
 		case OutcomeProtected:

@@ -146,6 +146,9 @@ type request struct {
 	// unknown; done=true ends the operation with result (the earlier
 	// attempt turned out to have worked).
 	settle func(ctx context.Context) (result []byte, done bool, err error)
+	// goneIsDone makes a 404 that answers a retry, after any attempt of
+	// unknown outcome, a success: that attempt removed the resource.
+	goneIsDone bool
 }
 
 func sleepCtx(ctx context.Context, d time.Duration) error {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 )
 
 // Filterable attributes: all RAM supports.
@@ -43,6 +44,11 @@ func (f Filter) And(attr, value string) Filter {
 	case AttrID, AttrUserName, AttrExternalID:
 	default:
 		return Filter{err: fmt.Errorf("scim: filter on %q: RAM filters only on id, userName and externalId", attr)}
+	}
+	if !utf8.ValidString(value) {
+		// JSON would turn the bad bytes into U+FFFD: a lookup for a
+		// different value than asked.
+		return Filter{err: fmt.Errorf("scim: filter on %s: the value is not valid UTF-8", attr)}
 	}
 	terms := make([]term, len(f.terms), len(f.terms)+1)
 	copy(terms, f.terms)

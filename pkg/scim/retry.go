@@ -61,6 +61,7 @@ func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 		last     *Error
 		reauthed bool
 		unknown  bool // the last attempt may have been applied
+		applied  bool // some attempt may have been applied
 		again    bool // retry at once, outside the budget (after a 401)
 	)
 	for attempt := 1; ; attempt++ {
@@ -117,6 +118,7 @@ func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 			c.counts.add(r.op, "network_error")
 			last = &Error{Op: r.op, Attempts: attempt, Detail: "request failed", Err: netError{err}}
 			unknown = sent
+			applied = applied || sent
 			continue
 		}
 		c.counts.add(r.op, outcome(status))
@@ -139,8 +141,10 @@ func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 			unknown = false
 			continue
 		case status >= 500:
-			unknown = true
+			unknown, applied = true, true
 			continue
+		case status == http.StatusNotFound && applied && r.goneIsDone:
+			return nil, nil
 		}
 		return nil, last
 	}

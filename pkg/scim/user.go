@@ -69,7 +69,7 @@ func (u User) MarshalJSON() ([]byte, error) {
 		UserName:    u.UserName,
 		DisplayName: u.DisplayName,
 	}
-	if !u.Meta.Created.IsZero() || !u.Meta.LastModified.IsZero() || u.Meta.Location != "" {
+	if !u.Meta.Created.IsZero() || !u.Meta.LastModified.IsZero() || u.Meta.Location != "" || u.Meta.ResourceType != "" {
 		w.Meta = &wireMeta{
 			Created:      formatTime(u.Meta.Created),
 			LastModified: formatTime(u.Meta.LastModified),
@@ -109,11 +109,17 @@ func (u *User) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
+// formatTime writes t so that parseTime reads back the same instant: in
+// UTC unless that would leave the years RFC 3339 can write (0000–9999),
+// and with its fraction of a second, if any.
 func formatTime(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
-	return t.UTC().Format(time.RFC3339)
+	if u := t.UTC(); u.Year() >= 0 && u.Year() <= 9999 {
+		t = u
+	}
+	return t.Format(time.RFC3339Nano)
 }
 
 func parseTime(s string) time.Time {

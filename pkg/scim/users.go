@@ -89,8 +89,9 @@ func (c *Client) Replace(ctx context.Context, u User) (User, error) {
 }
 
 // Delete removes the user with the given RAM id. A user that is already
-// gone gives an error matching [ErrNotFound]; callers that want delete to be
-// idempotent treat that as success. RAM refuses to delete a user who still
+// gone gives an error matching [ErrNotFound] (not when an earlier attempt
+// of this call, whose answer was lost, removed it); callers that want
+// delete to be idempotent treat that as success. RAM refuses to delete a user who still
 // has AccessKeys, policies, MFA or group memberships; that answer comes back
 // as the server sent it (commonly a 409 or 400).
 func (c *Client) Delete(ctx context.Context, id string) error {
@@ -98,7 +99,9 @@ func (c *Client) Delete(ctx context.Context, id string) error {
 	if id == "" {
 		return c.refuse(op, "id is empty")
 	}
-	_, err := c.do(ctx, &request{op: op, method: http.MethodDelete, path: "/Users/" + url.PathEscape(id)})
+	// A 404 to a retry, after an attempt whose answer was lost (a 5xx, a
+	// dropped connection), means that attempt deleted the user: success.
+	_, err := c.do(ctx, &request{op: op, method: http.MethodDelete, path: "/Users/" + url.PathEscape(id), goneIsDone: true})
 	return err
 }
 
@@ -178,7 +181,10 @@ func (c *Client) each(ctx context.Context, op string, f Filter, fn func(User) er
 	if size == 0 || next > first.TotalResults {
 		return nil
 	}
-	if c.listConcurrency > 1 {
+	// The pages ahead are planned from the server's totalResults; one that
+	// claims billions of users is read page by page instead, which ends at
+	// the first empty or repeated page.
+	if c.listConcurrency > 1 && (first.TotalResults-next)/size < maxPlannedPages {
 		ok, err := l.parallel(ctx, next, size, first.TotalResults)
 		if err != nil || ok {
 			return err
@@ -187,6 +193,9 @@ func (c *Client) each(ctx context.Context, op string, f Filter, fn func(User) er
 	}
 	return l.sequential(ctx, next)
 }
+
+// maxPlannedPages bounds the pages each plans to fetch concurrently.
+const maxPlannedPages = 10_000
 
 // lister is one listing in progress.
 type lister struct {
@@ -216,6 +225,10 @@ func (l *lister) page(ctx context.Context, start int) (listResponse, error) {
 // emit passes a page's users on, each once.
 func (l *lister) emit(page listResponse) error {
 	for _, u := range page.Resources {
+		if u.ID == "" {
+			// Such a user can be neither told from another nor changed.
+			return &Error{Op: l.op, Detail: "unreadable list response: a user without an id"}
+		}
 		if _, dup := l.seen[u.ID]; dup {
 			continue
 		}
