@@ -91,9 +91,9 @@ func (c *Client) Replace(ctx context.Context, u User) (User, error) {
 // Delete removes the user with the given RAM id. A user that is already
 // gone gives an error matching [ErrNotFound] (not when an earlier attempt
 // of this call, whose answer was lost, removed it); callers that want
-// delete to be idempotent treat that as success. RAM refuses to delete a user who still
-// has AccessKeys, policies, MFA or group memberships; that answer comes back
-// as the server sent it (commonly a 409 or 400).
+// delete to be idempotent treat that as success. RAM refuses to delete a
+// user who still has AccessKeys, policies, MFA or group memberships; that
+// answer comes back as the server sent it (commonly a 409 or 400).
 func (c *Client) Delete(ctx context.Context, id string) error {
 	const op = "delete"
 	if id == "" {
