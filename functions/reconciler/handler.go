@@ -78,7 +78,9 @@ func (h *Handler) Handle(ctx context.Context, runID string, event []byte) (*prov
 	case rep.Brakes.Fired || rep.Counts.Failed > 0:
 		level = slog.LevelWarn
 	}
-	h.Log.Log(ctx, level, "reconcile report", "report", rep)
+	// The log line carries the first 20 entries of each list; the
+	// result carries them all.
+	h.Log.Log(ctx, level, "reconcile report", "report", rep.Brief(20))
 	return rep, err
 }
 

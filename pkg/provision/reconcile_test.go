@@ -244,3 +244,18 @@ func TestReconcileOffboardsThroughTheSamePath(t *testing.T) {
 		t.Error("the leaver is still there")
 	}
 }
+
+func TestBriefReportForTheLog(t *testing.T) {
+	s := newStack(t, cloudtest.Options{})
+	rep, err := s.Engine.Reconcile(context.Background(), "r", rosterOf(time.Now(), bigRoster(120)...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := rep.Brief(20)
+	if len(b.Changes) != 20 || b.Omitted["changes"] != 100 || len(rep.Changes) != 120 || rep.Omitted != nil {
+		t.Errorf("brief: %d changes, omitted %v; full: %d changes, omitted %v", len(b.Changes), b.Omitted, len(rep.Changes), rep.Omitted)
+	}
+	if b.Counts != rep.Counts || b.Brakes != rep.Brakes {
+		t.Error("the brief report changed the counts or the brakes")
+	}
+}

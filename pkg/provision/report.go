@@ -34,6 +34,31 @@ type Report struct {
 	LeftForNextRun []Entry    `json:"leftForNextRun"`
 	SCIMCalls      CallCounts `json:"scimCalls"`
 	Timings        Timings    `json:"timings"`
+	// Omitted counts, per list, the entries a shortened copy (Brief)
+	// leaves out; empty in the full report.
+	Omitted map[string]int `json:"omitted,omitempty"`
+}
+
+// Brief returns a copy of the report with each list cut to its first n
+// entries and the rest counted in Omitted: the report's log line must stay
+// one line a log pipeline takes whole (the full report is the reconciler's
+// result, and every operation has its own log line).
+func (r *Report) Brief(n int) *Report {
+	b := *r
+	b.Omitted = nil
+	for name, list := range map[string]*[]Entry{
+		"changes": &b.Changes, "rejections": &b.Rejections, "conflicts": &b.Conflicts, "protected": &b.Protected,
+		"skipped": &b.Skipped, "errors": &b.Errors, "warnings": &b.Warnings, "leftForNextRun": &b.LeftForNextRun,
+	} {
+		if len(*list) > n {
+			if b.Omitted == nil {
+				b.Omitted = map[string]int{}
+			}
+			b.Omitted[name] = len(*list) - n
+			*list = (*list)[:n:n]
+		}
+	}
+	return &b
 }
 
 // Timings are how long each phase of the run took, in milliseconds.

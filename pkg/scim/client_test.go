@@ -559,3 +559,24 @@ func TestListDetectsAServerThatIgnoresStartIndex(t *testing.T) {
 		}
 	}
 }
+
+// Tokens can be revoked more than once while one operation retries (an
+// expiry, then a rotation): each fresh token gets its chance.
+func TestUnauthorizedTwiceWithFreshTokens(t *testing.T) {
+	s := newStack(t, cloudtest.Options{})
+	warm(t, s)
+	s.Server.FailNextError(cloudtest.SCIM, 2, 401, "")
+	if _, _, err := s.SCIM.FindByExternalID(context.Background(), "E1"); err != nil {
+		t.Fatalf("after two 401s: %v", err)
+	}
+	if got := s.Server.Counters()["oauth.token"]; got != 3 {
+		t.Errorf("token requests = %d, want 3 (the first, and one after each 401)", got)
+	}
+	// A server that refuses every token ends with ErrUnauthorized, within
+	// the retry bound.
+	s.Server.FailNextError(cloudtest.SCIM, 100, 401, "")
+	_, _, err := s.SCIM.FindByExternalID(context.Background(), "E1")
+	if !errors.Is(err, scim.ErrUnauthorized) || scim.Transient(err) {
+		t.Errorf("err = %v, want a final ErrUnauthorized", err)
+	}
+}

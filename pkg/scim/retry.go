@@ -58,9 +58,9 @@ func (p RetryPolicy) backoff(n int) time.Duration {
 // body of the 2xx answer.
 func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 	var (
-		last     *Error
-		reauthed bool
-		unknown  bool // the last attempt may have been applied
+		last    *Error
+		refused map[string]bool // tokens the server answered 401 to
+		unknown bool            // the last attempt may have been applied
 		applied  bool // some attempt may have been applied
 		again    bool // retry at once, outside the budget (after a 401)
 	)
@@ -89,7 +89,7 @@ func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 				last.Detail = joinDetail(last.Detail, fmt.Sprintf("no time left before the deadline to retry in %s", wait.Round(time.Millisecond)))
 				return nil, last
 			}
-			c.log.DebugContext(ctx, "scim retry", "op", r.op, "attempt", attempt, "wait", wait.Round(time.Millisecond), "after", last.Error())
+			c.log.DebugContext(ctx, "scim retry", "scimOp", r.op, "attempt", attempt, "wait", wait.Round(time.Millisecond), "after", last.Error())
 			if err := c.sleep(ctx, wait); err != nil {
 				return nil, c.ctxError(r.op, attempt-1, err, last)
 			}
@@ -128,14 +128,19 @@ func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 		last = httpError(r.op, status, body, retryAfter(header))
 		last.Attempts = attempt
 		switch {
-		case status == http.StatusUnauthorized && !reauthed:
+		case status == http.StatusUnauthorized && !refused[token]:
 			// The token expired or was revoked early: drop it and try
-			// once more with a fresh one, outside the retry budget.
+			// again with a fresh one; the first time outside the retry
+			// budget. The same token refused twice means dropping it
+			// did not help: that is the answer.
 			c.tokens.Invalidate(token)
-			reauthed = true
+			if refused == nil {
+				refused = map[string]bool{}
+				again = true
+				attempt--
+			}
+			refused[token] = true
 			unknown = false
-			again = true
-			attempt--
 			continue
 		case status == http.StatusTooManyRequests:
 			unknown = false
