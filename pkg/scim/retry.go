@@ -61,8 +61,8 @@ func (c *Client) do(ctx context.Context, r *request) ([]byte, error) {
 		last    *Error
 		refused map[string]bool // tokens the server answered 401 to
 		unknown bool            // the last attempt may have been applied
-		applied  bool // some attempt may have been applied
-		again    bool // retry at once, outside the budget (after a 401)
+		applied bool            // some attempt may have been applied
+		again   bool            // retry at once, outside the budget (after a 401)
 	)
 	for attempt := 1; ; attempt++ {
 		if again {
