@@ -208,3 +208,8 @@ func TestSplitKeys(t *testing.T) {
 		t.Errorf("keys = %d", len(keys))
 	}
 }
+
+type (
+	contextT = context.Context
+	secretT  = secrets.Value
+)

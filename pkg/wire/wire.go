@@ -63,7 +63,9 @@ func Build(c config.Common, log *slog.Logger, scimOpts ...scim.Option) (*Clients
 		return nil, err
 	}
 	cl.Tokens = tokens
-	opts := append([]scim.Option{scim.WithRateLimit(c.RPS, 1), scim.WithLogger(log)}, scimOpts...)
+	// Bursts of a tenth of the rate (at least 2): a webhook's two lookups
+	// go out together, and the rate over any second stays SCIM_RPS.
+	opts := append([]scim.Option{scim.WithRateLimit(c.RPS, max(2, int(c.RPS/10))), scim.WithLogger(log)}, scimOpts...)
 	cl.SCIM, err = scim.New(c.SCIMEndpoint, tokens, opts...)
 	if err != nil {
 		return nil, err

@@ -97,6 +97,11 @@ func run(s settings, sizes []int, creates, hooks int, only string) error {
 		if err != nil {
 			return err
 		}
+		h, err := handlerOverhead(ctx)
+		if err != nil {
+			return err
+		}
+		r = append(r, h...)
 		rows = append(rows, r...)
 		printRows(r)
 	}

