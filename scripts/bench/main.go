@@ -24,6 +24,7 @@ import (
 type settings struct {
 	latency     time.Duration // added by the double to every SCIM request: the round trip
 	serverRPS   float64       // the double's SCIM rate limit (429 + Retry-After above it)
+	serverBurst int           // requests the server's bucket lets through at once
 	clientRPS   float64       // SCIM_RPS: the client's own limit
 	concurrency int           // SCIM_CONCURRENCY: writes and list pages in flight
 	page        int           // the server's page size (count is capped there)
@@ -34,7 +35,7 @@ func main() {
 	only := flag.String("only", "", "run only the scenarios whose name contains this (steady, initial, webhook, cold)")
 	sizesFlag := flag.String("sizes", "", "comma-separated user counts for the steady-state runs (overrides the defaults)")
 	flag.Parse()
-	s := settings{latency: 50 * time.Millisecond, serverRPS: 100, clientRPS: 98, concurrency: 8, page: 100}
+	s := settings{latency: 50 * time.Millisecond, serverRPS: 100, serverBurst: 10, clientRPS: 98, concurrency: 8, page: 100}
 	sizes, creates, hooks := []int{1_000, 10_000, 100_000}, 10_000, 200
 	if *quick {
 		sizes, creates, hooks = []int{1_000, 10_000}, 2_000, 50
@@ -68,8 +69,8 @@ func run(s settings, sizes []int, creates, hooks int, only string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("settings: SCIM round trip %s, server limit %g req/s, SCIM_RPS %g, SCIM_CONCURRENCY %d, page %d\n\n",
-		s.latency, s.serverRPS, s.clientRPS, s.concurrency, s.page)
+	fmt.Printf("settings: SCIM round trip %s, server limit %g req/s (bursts of %d), SCIM_RPS %g (bursts of %d), SCIM_CONCURRENCY %d, page %d\n\n",
+		s.latency, s.serverRPS, s.serverBurst, s.clientRPS, max(2, int(s.clientRPS/10)), s.concurrency, s.page)
 	var rows []row
 	want := func(name string) bool { return only == "" || strings.Contains(name, only) }
 	if want("steady") {

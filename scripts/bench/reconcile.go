@@ -19,7 +19,7 @@ import (
 func start(ctx context.Context, s settings, bins map[string]string) (*localrun.Local, error) {
 	return localrun.Start(ctx, localrun.Options{
 		Binaries: bins,
-		Cloud:    cloudtest.Options{Latency: s.latency, RateLimit: s.serverRPS, MaxPageSize: s.page},
+		Cloud:    cloudtest.Options{Latency: s.latency, RateLimit: s.serverRPS, RateBurst: s.serverBurst, MaxPageSize: s.page},
 		Env: map[string]string{
 			"SCIM_RPS": fmt.Sprint(s.clientRPS), "SCIM_CONCURRENCY": strconv.Itoa(s.concurrency),
 			"LOG_LEVEL": "warn", "MAX_DELETES": "1000000", "MAX_DELETE_PERCENT": "100",
@@ -28,14 +28,15 @@ func start(ctx context.Context, s settings, bins map[string]string) (*localrun.L
 }
 
 // phaseBound is the least time n requests can take, the last answer
-// included: when the rate limit binds, the last request leaves (n-1)/rate
-// after the first and comes back a round trip later; when the round trips
-// bind, n requests take ⌈n/concurrency⌉ waves of one round trip.
+// included: when the rate limit binds, the server's bucket lets its burst
+// through at once and the rest at its rate, and the last answer comes a
+// round trip after the last request; when the round trips bind, n requests
+// take ⌈n/concurrency⌉ waves of one round trip.
 func phaseBound(s settings, n int) time.Duration {
 	if n == 0 {
 		return 0
 	}
-	byRate := float64(n-1)/s.serverRPS + s.latency.Seconds()
+	byRate := math.Max(float64(n-s.serverBurst), 0)/s.serverRPS + s.latency.Seconds()
 	byLatency := math.Ceil(float64(n)/float64(s.concurrency)) * s.latency.Seconds()
 	return time.Duration(math.Max(byRate, byLatency) * float64(time.Second))
 }
