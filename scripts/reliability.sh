@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-tests='^(TestReconcileUnderFaults|TestWebhookBurstUnderFaults|TestSameHireAcrossFourInstancesMakesOneUser|TestTerminateRacingUpdateEndsDeletedEndToEnd|TestWebhookRacingReconcilerConverges)$'
+tests='^(TestReconcileUnderFaults|TestWebhookBurstUnderFaults|TestSameHireAcrossFourInstancesMakesOneUser|TestTerminateRacingUpdateEndsDeletedEndToEnd|TestWebhookRacingReconcilerConverges|TestHostileWebhookRequests|TestHostileValues|TestHostileOffboardingEvents|TestNoSecretAnywhere)$'
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
@@ -75,8 +75,31 @@ END {
 	race("", "", "reconciler created " g(X, "rec_create") ", updated " g(X, "rec_update") ", deleted " g(X, "rec_delete") ";")
 	race("", "", "webhook created " n(X, "ans_created") ", updated " n(X, "ans_updated") ", unchanged " n(X, "ans_unchanged") ";")
 	race("", "", "duplicates " g(X, "duplicates") ", second-run writes " g(X, "second_run_writes"))
+
+	HW = "TestHostileWebhookRequests"; HV = "TestHostileValues"; HO = "TestHostileOffboardingEvents"
+	print ""
+	print "Hostile input (real binaries; every rejection checked for zero SCIM writes)"
+	race("webhook requests", r[HW], g(HW, "cases") " cases, " g(HW, "rejections") " rejected with their status and message")
+	race("webhook values", r[HV], g(HV, "cases") " cases, " g(HV, "rejections") " rejected, the rest applied to exactly their user")
+	race("offboarding events", r[HO], g(HO, "cases") " payloads, " g(HO, "events") " events")
+	race("secrets in logs/reports/answers", r["TestNoSecretAnywhere"], "app secret, AccessKey secret, STS token, signing key, tokens, MACs: none found")
 }
 ' "$log"
+
+echo
+echo "Fuzzing (${FUZZTIME:=20s} each, from the seed corpora in testdata/fuzz)"
+for target in $(grep -rho 'func Fuzz[A-Za-z0-9_]*' --include='*_test.go' pkg functions | sed 's/func //' | sort -u); do
+	pkg=$(grep -rl "func $target(" --include='*_test.go' pkg functions | head -1 | xargs dirname)
+	if out=$(go test -run='^$' -fuzz="^${target}\$" -fuzztime="$FUZZTIME" -fuzzminimizetime=5s "./$pkg" 2>&1); then
+		res=PASS
+	else
+		res=FAIL
+		status=1
+	fi
+	execs=$(printf '%s\n' "$out" | grep -o 'execs: [0-9]*' | tail -1 | cut -d' ' -f2)
+	printf '  %-36s %-5s %s execs in %s (%s)\n' "$target" "$res" "${execs:-?}" "$FUZZTIME" "$pkg"
+	if [ "$res" = FAIL ]; then printf '%s\n' "$out" | tail -20 >>"$log"; fi
+done
 
 if [ "$status" -ne 0 ]; then
 	echo

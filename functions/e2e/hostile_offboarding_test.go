@@ -76,7 +76,10 @@ func TestHostileOffboardingEvents(t *testing.T) {
 		{"direct: control character", `{"externalId":"E100\u0007"}`, []string{rej + "contains the control character U+0007"}, nil},
 		{"direct: 129 characters", js(map[string]string{"externalId": strings.Repeat("E", 129)}), []string{rej + "is 129 characters long, at most 128 allowed"}, nil},
 	}
+	events := 0
+	defer func() { t.Logf("RELIABILITY suite=%s cases=%d events=%d", t.Name(), len(cases), events) }()
 	for _, tc := range cases {
+		events += len(tc.want)
 		writes, before := l.Cloud.Counters().SCIMWrites(), l.Cloud.Users()
 		res, err := rt.Invoke(context.Background(), "offboarding", []byte(tc.payload))
 		if err != nil || res.Err != nil {

@@ -43,7 +43,14 @@ type hostileAnswer struct {
 func runHostile(t *testing.T, l *localrun.Local, cases []hostileCase) map[string]hostileAnswer {
 	t.Helper()
 	out := map[string]hostileAnswer{}
+	rejections := 0
+	defer func() {
+		t.Logf("RELIABILITY suite=%s cases=%d rejections=%d", t.Name(), len(cases), rejections)
+	}()
 	for _, tc := range cases {
+		if tc.status != 200 {
+			rejections++
+		}
 		writes, before := l.Cloud.Counters().SCIMWrites(), l.Cloud.Users()
 		status, body, err := l.Post(context.Background(), []byte(tc.body), tc.header)
 		if err != nil {
