@@ -1,9 +1,6 @@
 package main
 
-import (
-	"fmt"
-	"strings"
-)
+import "fmt"
 
 // row is one measured figure against its bound or goal.
 type row struct {
@@ -53,16 +50,31 @@ func num(v float64, unit string) string {
 	return fmt.Sprintf("%.2f %s", v, unit)
 }
 
+// boundText and ratioText are "–" for figures reported without a bound.
+func (r row) boundText() string {
+	if r.bound == 0 {
+		return "–"
+	}
+	return num(r.bound, r.unit)
+}
+
+func (r row) ratioText() string {
+	if r.bound == 0 {
+		return "–"
+	}
+	return fmt.Sprintf("%.2f", r.ratio())
+}
+
 func printRows(rows []row) {
 	for _, r := range rows {
-		fmt.Printf("  %-28s %-26s %16s  bound %16s  ratio %5.2f %s\n", r.scenario, r.metric, num(r.value, r.unit), num(r.bound, r.unit), r.ratio(), r.verdict())
+		fmt.Printf("  %-28s %-26s %16s  bound %16s  ratio %5s %s\n", r.scenario, r.metric, num(r.value, r.unit), r.boundText(), r.ratioText(), r.verdict())
 	}
 }
 
 func printTable(rows []row) {
 	fmt.Printf("| scenario | metric | measured | bound | ratio | goal | |\n|---|---|---:|---:|---:|---|---|\n")
 	for _, r := range rows {
-		fmt.Printf("| %s | %s | %s | %s | %.2f | %s | %s |\n", r.scenario, r.metric, num(r.value, r.unit), num(r.bound, r.unit), r.ratio(), r.goalText(), r.verdict())
+		fmt.Printf("| %s | %s | %s | %s | %s | %s | %s |\n", r.scenario, r.metric, num(r.value, r.unit), r.boundText(), r.ratioText(), r.goalText(), r.verdict())
 	}
 	missed := 0
 	for _, r := range rows {
@@ -70,5 +82,5 @@ func printTable(rows []row) {
 			missed++
 		}
 	}
-	fmt.Printf("\n%d figures, %d goals missed%s\n", len(rows), missed, strings.Repeat("", 0))
+	fmt.Printf("\n%d figures, %d goals missed\n", len(rows), missed)
 }
