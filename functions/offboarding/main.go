@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 
 	"github.com/ramsync/ramsync/pkg/config"
@@ -15,16 +14,8 @@ import (
 
 func main() {
 	cfg, _, err := config.LoadOffboarding(os.Getenv)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "ramsync offboarding: bad configuration: %v\n", err)
-		os.Exit(2)
-	}
-	log := fcrun.NewLogger(os.Stdout, "offboarding", cfg.LogLevel)
-	cl, err := wire.Build(cfg.Common, log)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "ramsync offboarding: %v\n", err)
-		os.Exit(2)
-	}
+	wire.ExitIf("offboarding", err)
+	cl, log := wire.Setup("offboarding", cfg.Common)
 	cl.Engine.DryRun = cfg.DryRun
 	h := &Handler{Engine: cl.Engine, Log: log}
 	fcrun.Start(func(ctx context.Context, payload []byte) (any, error) {

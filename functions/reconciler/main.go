@@ -5,7 +5,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 
 	"github.com/ramsync/ramsync/pkg/config"
@@ -19,17 +18,9 @@ import (
 
 func main() {
 	cfg, _, err := config.LoadReconciler(os.Getenv)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "ramsync reconciler: bad configuration: %v\n", err)
-		os.Exit(2)
-	}
-	log := fcrun.NewLogger(os.Stdout, "reconciler", cfg.LogLevel)
+	wire.ExitIf("reconciler", err)
 	// SCIM_CONCURRENCY bounds both the writes and the list pages in flight.
-	cl, err := wire.Build(cfg.Common, log, scim.WithListConcurrency(cfg.Concurrency))
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "ramsync reconciler: %v\n", err)
-		os.Exit(2)
-	}
+	cl, log := wire.Setup("reconciler", cfg.Common, scim.WithListConcurrency(cfg.Concurrency))
 	cl.Engine.DryRun = cfg.DryRun
 	cl.Engine.Concurrency = cfg.Concurrency
 	loader := &hr.Loader{StandardFieldsOnly: cfg.Mapping.StandardFieldsOnly()}

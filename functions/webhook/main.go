@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"os"
 	"strings"
 
@@ -16,16 +15,8 @@ import (
 
 func main() {
 	cfg, _, err := config.LoadWebhook(os.Getenv)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "ramsync webhook: bad configuration: %v\n", err)
-		os.Exit(2)
-	}
-	log := fcrun.NewLogger(os.Stdout, "webhook", cfg.LogLevel)
-	cl, err := wire.Build(cfg.Common, log)
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "ramsync webhook: %v\n", err)
-		os.Exit(2)
-	}
+	wire.ExitIf("webhook", err)
+	cl, log := wire.Setup("webhook", cfg.Common)
 	if !cfg.SigningKey.IsZero() {
 		log.Warn(config.ErrLocalSecret.Error(), "variable", "WEBHOOK_SECRET")
 	}

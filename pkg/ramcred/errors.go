@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	sdkerr "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
+
+	"github.com/ramsync/ramsync/pkg/secrets"
 )
 
 // Error is a failed RAM OpenAPI call. It names the action, the user and
@@ -91,25 +93,11 @@ func wrap(action, userName string, err error) error {
 	// query holds the signature and security token: keep only the kind.
 	var ce *sdkerr.ClientError
 	if errors.As(err, &ce) {
-		e.Err = fmt.Errorf("%s: %s", ce.ErrorCode(), firstLine(stripURL(ce.Message())))
+		e.Err = fmt.Errorf("%s: %s", ce.ErrorCode(), firstLine(secrets.StripQuery(ce.Message())))
 		return e
 	}
-	e.Err = errors.New(firstLine(stripURL(err.Error())))
+	e.Err = errors.New(firstLine(secrets.StripQuery(err.Error())))
 	return e
-}
-
-func stripURL(s string) string {
-	for {
-		i := strings.Index(s, "?")
-		if i < 0 {
-			return s
-		}
-		j := strings.IndexAny(s[i:], "\" ")
-		if j < 0 {
-			return s[:i]
-		}
-		s = s[:i] + s[i+j:]
-	}
 }
 
 func firstLine(s string) string {

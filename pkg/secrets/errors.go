@@ -76,12 +76,14 @@ func (m *Manager) wrap(name string, err error) error {
 	// client errors) carry no credentials; connection errors may carry
 	// the URL, whose query has the AccessKeyId and the signature but not
 	// the secret. Drop the query to be safe.
-	e.Err = errors.New(stripQuery(err.Error()))
+	e.Err = errors.New(StripQuery(err.Error()))
 	return e
 }
 
-// stripQuery removes URL query strings from an error text.
-func stripQuery(s string) string {
+// StripQuery removes URL query strings from a text (an SDK's error or log
+// line): signed Alibaba Cloud requests carry the AccessKeyId, the
+// signature and the STS security token in the query.
+func StripQuery(s string) string {
 	for {
 		i := strings.Index(s, "?")
 		if i < 0 {

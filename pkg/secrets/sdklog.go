@@ -49,7 +49,7 @@ func (l *redactingLogger) emit(level slog.Level, format string, args ...any) {
 	for _, s := range l.secrets {
 		msg = strings.ReplaceAll(msg, s, Redacted)
 	}
-	l.log.Log(context.Background(), level, "secretsmanager sdk", "detail", stripQuery(msg))
+	l.log.Log(context.Background(), level, "secretsmanager sdk", "detail", StripQuery(msg))
 }
 
 func (l *redactingLogger) Flush()                         {}

@@ -62,3 +62,16 @@ func TestValueZeroAndEqual(t *testing.T) {
 		t.Error("Equal wrong")
 	}
 }
+
+func TestStripQuery(t *testing.T) {
+	for in, want := range map[string]string{
+		`Post "https://kms.cn-hangzhou.aliyuncs.com/?AccessKeyId=STS.x&SecurityToken=tok&Signature=s": EOF`: `Post "https://kms.cn-hangzhou.aliyuncs.com/": EOF`,
+		"dial tcp 1.2.3.4:443: connection refused":                                                          "dial tcp 1.2.3.4:443: connection refused",
+		"a?b c?d":                    "a c",
+		"trailing?SecurityToken=tok": "trailing",
+	} {
+		if got := secrets.StripQuery(in); got != want {
+			t.Errorf("StripQuery(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

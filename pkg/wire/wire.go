@@ -8,11 +8,13 @@ package wire
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 
 	"github.com/ramsync/ramsync/pkg/auth"
 	"github.com/ramsync/ramsync/pkg/config"
+	"github.com/ramsync/ramsync/pkg/fcrun"
 	"github.com/ramsync/ramsync/pkg/provision"
 	"github.com/ramsync/ramsync/pkg/ramcred"
 	"github.com/ramsync/ramsync/pkg/scim"
@@ -78,6 +80,32 @@ func Build(c config.Common, log *slog.Logger, scimOpts ...scim.Option) (*Clients
 		Dir: cl.SCIM, Revoker: cl.RAM, Mapping: c.Mapping, Rules: c.Rules, Cleanup: c.OffboardCleanup, Log: log,
 	}
 	return cl, nil
+}
+
+// ExitIf ends a function at start-up when err is set: one line on stderr
+// naming the function and the problem (for configuration, the variable),
+// exit status 2.
+func ExitIf(function string, err error) {
+	if err == nil {
+		return
+	}
+	var ce *config.Error
+	if errors.As(err, &ce) {
+		fmt.Fprintf(os.Stderr, "ramsync %s: bad configuration: %v\n", function, err)
+	} else {
+		fmt.Fprintf(os.Stderr, "ramsync %s: %v\n", function, err)
+	}
+	os.Exit(2)
+}
+
+// Setup is the start of every function's main, after its configuration is
+// loaded: the JSON logger (stdout, with the function's name) and the
+// shared clients, built once per instance. It exits like ExitIf on error.
+func Setup(function string, c config.Common, scimOpts ...scim.Option) (*Clients, *slog.Logger) {
+	log := fcrun.NewLogger(os.Stdout, function, c.LogLevel)
+	cl, err := Build(c, log, scimOpts...)
+	ExitIf(function, err)
+	return cl, log
 }
 
 // Secret returns a secret that is either local (value set) or named in
