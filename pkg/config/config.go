@@ -37,7 +37,47 @@ type Common struct {
 	LogLevel        slog.Level
 	// Region is FC_REGION, set by Function Compute.
 	Region string
+	// Alert is the chat bot for alerts (SPEC §4.8); zero when unset.
+	Alert Alert
 }
+
+// Alert configures the chat bot alerts (ALERT_WEBHOOK_URL, ALERT_SECRET_NAME,
+// ALERT_FORMAT).
+type Alert struct {
+	URL        string
+	SecretName string
+	// Format is "auto" (told by the URL's path), "dingtalk", "feishu",
+	// "wecom" or "slack".
+	Format string
+}
+
+// Feishu is a Feishu/Lark self-built app (FEISHU_*); zero AppID when unset.
+type Feishu struct {
+	AppID string
+	// SecretName names the Secrets Manager secret holding
+	// {"appSecret", "encryptKey", "verificationToken"}; Secret is that JSON
+	// itself for local runs (FEISHU_SECRET).
+	SecretName string
+	Secret     secrets.Value
+	Endpoint   string
+}
+
+// DingTalk is a DingTalk internal app (DINGTALK_*); zero AppKey when unset.
+type DingTalk struct {
+	AppKey string
+	// SecretName names the Secrets Manager secret holding
+	// {"appSecret", "aesKey", "token"}; Secret is that JSON itself for local
+	// runs (DINGTALK_SECRET).
+	SecretName string
+	Secret     secrets.Value
+	Endpoint   string
+}
+
+// Defaults of the vendor endpoints (SPEC §4.1).
+const (
+	DefaultFeishuEndpoint   = "https://open.feishu.cn"
+	DefaultDingTalkEndpoint = "https://oapi.dingtalk.com"
+)
 
 // Webhook is the webhook function's configuration.
 type Webhook struct {
@@ -47,6 +87,10 @@ type Webhook struct {
 	SigningSecretName string
 	SigningKey        secrets.Value
 	Tolerance         time.Duration
+	// EventMaxAge is EVENT_MAX_AGE (also in Rules.EventMaxAge).
+	EventMaxAge time.Duration
+	Feishu      Feishu
+	DingTalk    DingTalk
 }
 
 // Reconciler is the reconciler function's configuration.
@@ -56,12 +100,22 @@ type Reconciler struct {
 	RosterAuthSecretName string
 	DryRun               bool
 	Concurrency          int
+	// RosterFormat is ROSTER_FORMAT: auto, json, csv, workday, bamboohr,
+	// successfactors.
+	RosterFormat string
+	Feishu       Feishu
+	DingTalk     DingTalk
 }
 
 // Offboarding is the offboarding function's configuration.
 type Offboarding struct {
 	Common
 	DryRun bool
+	// EventMaxAge is EVENT_MAX_AGE (also in Rules.EventMaxAge).
+	EventMaxAge time.Duration
+	// EventSources are the CloudEvents sources accepted (EVENT_SOURCES);
+	// empty accepts any.
+	EventSources []string
 }
 
 func readCommon(r *Reader, brakes bool) Common {
@@ -97,11 +151,59 @@ func readCommon(r *Reader, brakes bool) Common {
 		c.RAMEndpoint = DefaultRAMEndpoint
 	}
 	c.LogLevel = readLevel(r)
+	c.Rules.Grace = r.Duration("LEAVER_GRACE", 0, 0, 10*365*24*time.Hour)
+	if c.Rules.Grace > 0 && !c.OffboardCleanup {
+		r.fail("LEAVER_GRACE", "is %s, but OFFBOARD_CLEANUP is off: suspending a leaver needs OFFBOARD_CLEANUP=true (the RAM OpenAPI); set OFFBOARD_CLEANUP=true or LEAVER_GRACE=0", c.Rules.Grace)
+	}
+	c.Alert = readAlert(r)
 	if brakes {
 		c.Rules.MaxDeletes = r.Int("MAX_DELETES", 25, 0, 1_000_000)
 		c.Rules.MaxDeletePercent = r.Float("MAX_DELETE_PERCENT", 10, 0, 100)
 	}
 	return c
+}
+
+func readAlert(r *Reader) Alert {
+	a := Alert{URL: r.URL("ALERT_WEBHOOK_URL", "", "https", "http")}
+	a.SecretName = r.String("ALERT_SECRET_NAME", "")
+	a.Format = strings.ToLower(r.String("ALERT_FORMAT", "auto"))
+	switch a.Format {
+	case "auto", "dingtalk", "feishu", "wecom", "slack":
+	default:
+		r.fail("ALERT_FORMAT", "%q is not auto, dingtalk, feishu, wecom or slack", a.Format)
+	}
+	if a.SecretName != "" && a.URL == "" {
+		r.fail("ALERT_SECRET_NAME", "is set, but ALERT_WEBHOOK_URL is not")
+	}
+	return a
+}
+
+func readFeishu(r *Reader, region string) Feishu {
+	f := Feishu{AppID: r.String("FEISHU_APP_ID", "")}
+	f.SecretName = r.String("FEISHU_SECRET_NAME", "")
+	if s := r.String("FEISHU_SECRET", ""); s != "" {
+		f.Secret = secrets.NewValue(s)
+	}
+	f.Endpoint = strings.TrimRight(r.URL("FEISHU_ENDPOINT", DefaultFeishuEndpoint, "https", "http"), "/")
+	if f.AppID != "" && f.SecretName == "" && f.Secret.IsZero() {
+		r.fail("FEISHU_SECRET_NAME", "is required with FEISHU_APP_ID (the Secrets Manager secret holding {\"appSecret\", \"encryptKey\", \"verificationToken\"}; FEISHU_SECRET is for local runs)")
+	}
+	needRegion(r, region, f.SecretName)
+	return f
+}
+
+func readDingTalk(r *Reader, region string) DingTalk {
+	d := DingTalk{AppKey: r.String("DINGTALK_APP_KEY", "")}
+	d.SecretName = r.String("DINGTALK_SECRET_NAME", "")
+	if s := r.String("DINGTALK_SECRET", ""); s != "" {
+		d.Secret = secrets.NewValue(s)
+	}
+	d.Endpoint = strings.TrimRight(r.URL("DINGTALK_ENDPOINT", DefaultDingTalkEndpoint, "https", "http"), "/")
+	if d.AppKey != "" && d.SecretName == "" && d.Secret.IsZero() {
+		r.fail("DINGTALK_SECRET_NAME", "is required with DINGTALK_APP_KEY (the Secrets Manager secret holding {\"appSecret\", \"aesKey\", \"token\"}; DINGTALK_SECRET is for local runs)")
+	}
+	needRegion(r, region, d.SecretName)
+	return d
 }
 
 // needRegion fails when a secret is named but no region is known.
@@ -140,6 +242,10 @@ func LoadWebhook(getenv func(string) string) (Webhook, []string, error) {
 	}
 	needRegion(r, c.SecretsRegion, c.SigningSecretName)
 	c.Tolerance = r.Duration("WEBHOOK_TOLERANCE", 5*time.Minute, time.Second, 24*time.Hour)
+	c.EventMaxAge = r.Duration("EVENT_MAX_AGE", DefaultEventMaxAge, time.Minute, 10*365*24*time.Hour)
+	c.Rules.EventMaxAge = c.EventMaxAge
+	c.Feishu = readFeishu(r, c.SecretsRegion)
+	c.DingTalk = readDingTalk(r, c.SecretsRegion)
 	return c, r.Read(), r.Err()
 }
 
@@ -147,9 +253,23 @@ func LoadWebhook(getenv func(string) string) (Webhook, []string, error) {
 func LoadReconciler(getenv func(string) string) (Reconciler, []string, error) {
 	r := NewReader(getenv)
 	c := Reconciler{Common: readCommon(r, true)}
-	c.RosterURL = r.URL("ROSTER_URL", "", "https", "file")
+	c.RosterURL = r.URL("ROSTER_URL", "", "https", "file", "feishu", "dingtalk")
 	if c.RosterURL == "" {
-		r.fail("ROSTER_URL", "is required (https://… or file://…, JSON or CSV)")
+		r.fail("ROSTER_URL", "is required (https://…, file://…, feishu:// or dingtalk://)")
+	}
+	c.RosterFormat = strings.ToLower(r.String("ROSTER_FORMAT", "auto"))
+	switch c.RosterFormat {
+	case "auto", "json", "csv", "workday", "bamboohr", "successfactors":
+	default:
+		r.fail("ROSTER_FORMAT", "%q is not auto, json, csv, workday, bamboohr or successfactors", c.RosterFormat)
+	}
+	c.Feishu = readFeishu(r, c.SecretsRegion)
+	c.DingTalk = readDingTalk(r, c.SecretsRegion)
+	switch {
+	case strings.HasPrefix(c.RosterURL, "feishu:") && c.Feishu.AppID == "":
+		r.fail("ROSTER_URL", "is a feishu:// roster, but FEISHU_APP_ID is not set")
+	case strings.HasPrefix(c.RosterURL, "dingtalk:") && c.DingTalk.AppKey == "":
+		r.fail("ROSTER_URL", "is a dingtalk:// roster, but DINGTALK_APP_KEY is not set")
 	}
 	c.RosterAuthSecretName = r.String("ROSTER_AUTH_SECRET_NAME", "")
 	needRegion(r, c.SecretsRegion, c.RosterAuthSecretName)
@@ -163,12 +283,22 @@ func LoadOffboarding(getenv func(string) string) (Offboarding, []string, error) 
 	r := NewReader(getenv)
 	c := Offboarding{Common: readCommon(r, false)}
 	c.DryRun = r.Bool("DRY_RUN", false)
+	c.EventMaxAge = r.Duration("EVENT_MAX_AGE", DefaultEventMaxAge, time.Minute, 10*365*24*time.Hour)
+	c.Rules.EventMaxAge = c.EventMaxAge
+	for _, s := range strings.Split(r.String("EVENT_SOURCES", ""), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			c.EventSources = append(c.EventSources, s)
+		}
+	}
 	return c, r.Read(), r.Err()
 }
 
 // LocalOnly are variables meant for local runs only, never for s.yaml:
 // secrets in plain text.
-var LocalOnly = []string{"SCIM_CLIENT_SECRET", "WEBHOOK_SECRET"}
+var LocalOnly = []string{"SCIM_CLIENT_SECRET", "WEBHOOK_SECRET", "FEISHU_SECRET", "DINGTALK_SECRET"}
+
+// DefaultEventMaxAge is EVENT_MAX_AGE's default.
+const DefaultEventMaxAge = 72 * time.Hour
 
 // Platform reports whether a variable is set by Function Compute itself.
 func Platform(name string) bool {

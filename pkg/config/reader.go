@@ -138,7 +138,8 @@ func (r *Reader) URL(name, def string, schemes ...string) string {
 		return ""
 	}
 	u, err := url.Parse(v)
-	if err != nil || u.Scheme == "" || (u.Host == "" && u.Scheme != "file") {
+	hostless := u != nil && (u.Scheme == "file" || u.Scheme == "feishu" || u.Scheme == "dingtalk")
+	if err != nil || u.Scheme == "" || (u.Host == "" && !hostless) {
 		r.fail(name, "%q is not an absolute URL", v)
 		return v
 	}

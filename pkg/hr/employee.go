@@ -16,6 +16,10 @@ const (
 	StatusActive Status = "active"
 	// StatusTerminated means the employee's RAM user should be gone.
 	StatusTerminated Status = "terminated"
+	// StatusSuspended means the employee stays but the RAM user must be
+	// suspended (a Feishu user frozen): never deleted for it (SPEC §4.6).
+	// Only the vendor sources produce it.
+	StatusSuspended Status = "suspended"
 )
 
 // MaxIDLength is the longest employee id accepted, in characters.

@@ -21,6 +21,10 @@ const (
 	EventHired      = "employee.hired"
 	EventUpdated    = "employee.updated"
 	EventTerminated = "employee.terminated"
+	// EventSuspended is never accepted on ramsync's own webhook: the
+	// vendor sources (a Feishu user frozen) produce it. It suspends the
+	// user (SPEC rule 5b) without making the employee a leaver.
+	EventSuspended = "employee.suspended"
 )
 
 // ErrBodyTooLarge is returned by DecodeWebhook for a body over MaxBodyBytes
@@ -51,6 +55,11 @@ type Event struct {
 	Type       string    // EventHired, EventUpdated or EventTerminated
 	OccurredAt time.Time // zero when not given
 	Employee   Employee
+	// Source is "" for ramsync's own webhook, else the vendor whose push
+	// this came from ("feishu", "dingtalk"). A vendor's update of an
+	// active record resumes a suspended user (SPEC rule 5c); a native
+	// employee.updated does not.
+	Source string
 }
 
 // DecodeWebhook decodes a webhook body: one event, or {"events": […]} with 1

@@ -76,6 +76,12 @@ type Rules struct {
 	// planned deletes exceed either, no delete is applied.
 	MaxDeletes       int
 	MaxDeletePercent float64
+	// Grace is LEAVER_GRACE: 0 deletes a leaver at once; more suspends it
+	// at once and deletes it when Grace has passed since the suspension.
+	Grace time.Duration
+	// EventMaxAge is EVENT_MAX_AGE: an event older than this is skipped
+	// as stale (0 = no limit).
+	EventMaxAge time.Duration
 }
 
 // IsProtected reports whether userName is in PROTECTED_USERS.

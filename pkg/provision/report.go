@@ -29,6 +29,10 @@ type Report struct {
 	Errors     []Entry `json:"errors"`
 	Warnings   []Entry `json:"warnings"`
 	Brakes     Brakes  `json:"brakes"`
+	// Approval is set when the brakes held removals: a hash of exactly
+	// those removals. Invoking the reconciler with {"approve": Approval}
+	// applies them if a fresh plan holds the same ones (SPEC rule 6).
+	Approval string `json:"approval,omitempty"`
 	// LeftForNextRun are the writes not done: held by the brakes,
 	// deferred by the deadline, failed.
 	LeftForNextRun []Entry    `json:"leftForNextRun"`
