@@ -116,19 +116,37 @@ func (h *Handler) serve(ctx context.Context, w http.ResponseWriter, r *http.Requ
 	return http.StatusOK, map[string][]result{"results": results}
 }
 
-// verify checks the signature against the current keys, and once a minute
-// at most against freshly read ones (a key rotated in Secrets Manager).
+// verify checks the signature against the cached keys. It re-reads them
+// bypassing the cache (a key rotated in Secrets Manager) only when all of
+// these hold, so a forged request can never cost more than that one read a
+// minute per instance:
+//   - the header is well-formed and its t is within the tolerance (a
+//     malformed or stale header never triggers a read);
+//   - its MAC matched none of the cached keys;
+//   - no read happened in the last minute, counting the instance's first
+//     read of the key (so the first forgery on a new instance reads
+//     nothing more).
+//
+// An unreadable or empty key answers 503: the HR system must retry, not
+// drop the event as it would after a 401.
 func (h *Handler) verify(ctx context.Context, r *http.Request, raw []byte) (int, any, bool) {
 	header := strings.Join(r.Header.Values(hr.SignatureHeader), ",")
 	keys, err := h.Keys(ctx, false)
 	if err != nil {
 		return h.keyError(ctx, err)
 	}
-	err = hr.VerifySignature(header, raw, keys, h.now(), h.Tolerance)
-	if errors.Is(err, hr.ErrSignatureMismatch) && h.mayRefresh() {
-		if keys, kerr := h.Keys(ctx, true); kerr == nil {
-			err = hr.VerifySignature(header, raw, keys, h.now(), h.Tolerance)
+	now := h.now()
+	h.keysRead(now)
+	err = hr.VerifySignature(header, raw, keys, now, h.Tolerance)
+	if errors.Is(err, hr.ErrSignatureMismatch) && hr.CheckSignatureTime(header, now, h.Tolerance) == nil && h.mayRefresh(now) {
+		keys, kerr := h.Keys(ctx, true)
+		if kerr != nil {
+			return h.keyError(ctx, kerr)
 		}
+		err = hr.VerifySignature(header, raw, keys, now, h.Tolerance)
+	}
+	if errors.Is(err, hr.ErrNoSigningKey) {
+		return h.keyError(ctx, err)
 	}
 	if err != nil {
 		s, b := fail(http.StatusUnauthorized, "unauthorized", "%s", err.Error())
@@ -137,20 +155,36 @@ func (h *Handler) verify(ctx context.Context, r *http.Request, raw []byte) (int,
 	return 0, nil, true
 }
 
+// keyError answers a signing key that cannot be read or is empty: 503 in
+// every case, so the HR system retries the event later instead of dropping
+// it; the code tells a passing fault ("unavailable") from one an operator
+// must fix ("misconfigured", with the cause in the function's log).
 func (h *Handler) keyError(ctx context.Context, err error) (int, any, bool) {
 	h.Log.ErrorContext(ctx, "cannot read the webhook signing key", "error", err.Error())
 	if provision.Transient(err) {
 		s, b := fail(http.StatusServiceUnavailable, "unavailable", "the signing key cannot be read right now; retry later")
 		return s, b, false
 	}
-	s, b := fail(http.StatusInternalServerError, "misconfigured", "the signing key cannot be read; see the function's log")
+	s, b := fail(http.StatusServiceUnavailable, "misconfigured", "the signing key cannot be read or is empty; retry later (the function's log names the cause)")
 	return s, b, false
 }
 
-func (h *Handler) mayRefresh() bool {
+// keysRead notes the instance's first read of the keys as its last
+// refresh: that read was fresh.
+func (h *Handler) keysRead(now time.Time) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	if now := h.now(); now.Sub(h.lastRefresh) > time.Minute {
+	if h.lastRefresh.IsZero() {
+		h.lastRefresh = now
+	}
+}
+
+// mayRefresh reports whether a fresh read is allowed now (at most one a
+// minute), and if so counts it.
+func (h *Handler) mayRefresh(now time.Time) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if now.Sub(h.lastRefresh) >= time.Minute {
 		h.lastRefresh = now
 		return true
 	}

@@ -3,17 +3,22 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/ramsync/ramsync/pkg/cloudtest"
+	"github.com/ramsync/ramsync/pkg/config"
 	"github.com/ramsync/ramsync/pkg/hr"
 	"github.com/ramsync/ramsync/pkg/provision"
 	"github.com/ramsync/ramsync/pkg/secrets"
 	"github.com/ramsync/ramsync/pkg/stacktest"
+	"github.com/ramsync/ramsync/pkg/wire"
 )
 
 var key = secrets.NewValue("whsec-test-0123456789abcdef")
@@ -175,31 +180,184 @@ func TestWebhookUnavailable(t *testing.T) {
 	}
 }
 
+// clock is a settable time for the handler's once-a-minute limit.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+// postSigned sends body signed with k at the handler's clock.
+func postSigned(h *Handler, body string, header string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(body))
+	if header != "" {
+		req.Header.Set(hr.SignatureHeader, header)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	return rec
+}
+
+// TestWebhookKeyRotationRefreshesOncePerMinute: a request signed with a
+// key rotated in Secrets Manager makes the handler re-read the key (once);
+// correctly formed requests with wrong signatures and a fresh t, the
+// kind that may trigger that re-read, trigger at most one a minute, and
+// malformed or stale ones none. Every wrong signature here is a real
+// HMAC under a wrong key, with a fresh t: only the once-a-minute limit
+// stands between them and a Secrets Manager read each.
 func TestWebhookKeyRotationRefreshesOncePerMinute(t *testing.T) {
 	h, _ := newHandler(t)
-	newKey := secrets.NewValue("whsec-new")
-	fresh := 0
+	clk := &clock{t: time.Now()}
+	h.Now = clk.Now
+	newKey, wrongKey := secrets.NewValue("whsec-new"), secrets.NewValue("whsec-forger")
+	var reads, fresh int
+	rotated := false
 	h.Keys = func(_ context.Context, f bool) ([]secrets.Value, error) {
+		reads++
 		if f {
 			fresh++
+			rotated = true
+		}
+		if rotated {
 			return []secrets.Value{newKey}, nil
 		}
 		return []secrets.Value{key}, nil
 	}
 	body := hire("E1", "a@example.com")
-	req := httptest.NewRequest("POST", "/", strings.NewReader(body))
-	req.Header.Set(hr.SignatureHeader, hr.Sign(newKey, time.Now(), []byte(body)))
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	if rec.Code != 200 || fresh != 1 {
-		t.Fatalf("signed with the rotated key: %d (fresh reads %d)", rec.Code, fresh)
+	sign := func(k secrets.Value) string { return hr.Sign(k, clk.Now(), []byte(body)) }
+	steps := []struct {
+		name      string
+		advance   time.Duration
+		header    func() string
+		status    int
+		wantFresh int
+	}{
+		{"first request, current key", 0, func() string { return sign(key) }, 200, 0},
+		{"forged at once: the first read counts as fresh", time.Second, func() string { return sign(wrongKey) }, 401, 0},
+		{"a minute on, signed with the rotated key", time.Minute, func() string { return sign(newKey) }, 200, 1},
+		{"forged 1", time.Second, func() string { return sign(wrongKey) }, 401, 1},
+		{"forged 2", 10 * time.Second, func() string { return sign(wrongKey) }, 401, 1},
+		{"forged 3", 10 * time.Second, func() string { return sign(wrongKey) }, 401, 1},
+		{"forged 4", 10 * time.Second, func() string { return sign(wrongKey) }, 401, 1},
+		{"forged 5", 10 * time.Second, func() string { return sign(wrongKey) }, 401, 1},
+		{"forged a minute after the last read", 20 * time.Second, func() string { return sign(wrongKey) }, 401, 2},
+		{"forged again at once", time.Second, func() string { return sign(wrongKey) }, 401, 2},
+		{"a minute on, stale t", time.Minute, func() string { return hr.Sign(wrongKey, clk.Now().Add(-time.Hour), []byte(body)) }, 401, 2},
+		{"future t", time.Second, func() string { return hr.Sign(wrongKey, clk.Now().Add(time.Hour), []byte(body)) }, 401, 2},
+		{"malformed: short v1", time.Second, func() string { return fmt.Sprintf("t=%d,v1=abcd", clk.Now().Unix()) }, 401, 2},
+		{"malformed: no t", time.Second, func() string { return "v1=" + strings.Repeat("ab", 32) }, 401, 2},
+		{"missing header", time.Second, func() string { return "" }, 401, 2},
+		{"then a formed forgery may read again", time.Second, func() string { return sign(wrongKey) }, 401, 3},
 	}
-	for range 5 {
-		post(h, body, false)
+	for _, st := range steps {
+		clk.Add(st.advance)
+		rec := postSigned(h, body, st.header())
+		if rec.Code != st.status || fresh != st.wantFresh {
+			t.Errorf("%s: status %d, fresh key reads %d; want %d, %d (%s)", st.name, rec.Code, fresh, st.status, st.wantFresh, rec.Body.String())
+		}
 	}
-	if fresh != 1 {
-		t.Errorf("unsigned requests caused %d fresh key reads, want none (at most one a minute)", fresh-1)
+	if reads != len(steps)+fresh {
+		t.Errorf("key reads %d, want one cached read per request plus %d fresh", reads, fresh)
 	}
+}
+
+// TestForgedRequestsOnAFreshInstance: 100 forged requests (well-formed,
+// fresh t, wrong MAC) to a new handler whose keys come from the real
+// Secrets Manager client against the KMS double, as main wires them. The
+// instance reads the key once; nothing else reaches KMS, OAuth or SCIM.
+// With the clock moving a second per request (100 s in all), one more
+// read is allowed, after a minute: at most 2 for the one secret.
+func TestForgedRequestsOnAFreshInstance(t *testing.T) {
+	const secretName = "ramsync/webhook-signing-key"
+	for _, tt := range []struct {
+		name     string
+		step     time.Duration
+		maxReads int64
+	}{
+		{"all within a minute", 0, 1},
+		{"a second apart, 100 s", time.Second, 2},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			h, s := newHandler(t)
+			s.Server.SetSecret(secretName, key.Reveal())
+			clk := &clock{t: time.Now()}
+			h.Now = clk.Now
+			h.Keys = signingKeys(&wire.Clients{Secrets: s.Secrets}, config.Webhook{SigningSecretName: secretName})
+			s.Server.ResetCounters()
+			forger := secrets.NewValue("whsec-guess")
+			body := hire("E1", "a@example.com")
+			for i := range 100 {
+				rec := postSigned(h, body, hr.Sign(forger, clk.Now(), []byte(body)))
+				if rec.Code != 401 {
+					t.Fatalf("forgery %d: status %d, want 401: %s", i, rec.Code, rec.Body.String())
+				}
+				clk.Add(tt.step)
+			}
+			c := s.Server.Counters()
+			if n := c["kms.GetSecretValue"]; n < 1 || n > tt.maxReads {
+				t.Errorf("KMS reads = %d after 100 forgeries, want 1 to %d", n, tt.maxReads)
+			}
+			if n := c.Service(cloudtest.OAuth) + c.SCIM(); n != 0 {
+				t.Errorf("forgeries reached OAuth or SCIM: %d requests", n)
+			}
+			t.Logf("100 forgeries: %d KMS reads", c["kms.GetSecretValue"])
+		})
+	}
+}
+
+// TestSigningKeyProblemsAnswer503: a key that cannot be read or is empty
+// is the deployment's fault, not the sender's: 503, so the HR system
+// retries the event instead of dropping it as after a 401. Nothing is
+// written.
+func TestSigningKeyProblemsAnswer503(t *testing.T) {
+	tests := []struct {
+		name string
+		keys func(context.Context, bool) ([]secrets.Value, error)
+		code string
+	}{
+		{"secret empty", func(context.Context, bool) ([]secrets.Value, error) { return nil, nil }, "misconfigured"},
+		{"secret only blank lines", func(context.Context, bool) ([]secrets.Value, error) {
+			return SplitKeys(secrets.NewValue("\n  \n")), nil
+		}, "misconfigured"},
+		{"secret unreadable", func(context.Context, bool) ([]secrets.Value, error) {
+			return nil, errors.New("secrets: Forbidden.NoPermission reading ramsync/webhook-signing-key")
+		}, "misconfigured"},
+		{"KMS throttled", func(context.Context, bool) ([]secrets.Value, error) {
+			return nil, context.DeadlineExceeded
+		}, "unavailable"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, s := newHandler(t)
+			h.Keys = tt.keys
+			rec := post(h, hire("E1", "a@example.com"), true)
+			if rec.Code != 503 || !strings.Contains(rec.Body.String(), `"code":"`+tt.code+`"`) {
+				t.Errorf("status %d %s, want 503 %s", rec.Code, rec.Body.String(), tt.code)
+			}
+			if n := s.Server.Counters().SCIMWrites(); n != 0 {
+				t.Errorf("%d SCIM writes", n)
+			}
+		})
+	}
+	t.Run("secret missing in Secrets Manager", func(t *testing.T) {
+		h, s := newHandler(t)
+		h.Keys = signingKeys(&wire.Clients{Secrets: s.Secrets}, config.Webhook{SigningSecretName: "ramsync/not-created"})
+		rec := post(h, hire("E1", "a@example.com"), true)
+		if rec.Code != 503 || !strings.Contains(rec.Body.String(), `"code":"misconfigured"`) {
+			t.Errorf("status %d %s, want 503 misconfigured", rec.Code, rec.Body.String())
+		}
+	})
 }
 
 func TestSplitKeys(t *testing.T) {

@@ -27,9 +27,12 @@ var (
 	ErrSignatureMismatch  = errors.New("signature does not match")
 )
 
-// errNoKey is a configuration fault, not the sender's: it is deliberately
-// none of the sentinels above, so the handler answers 500.
-var errNoKey = errors.New("hr: no webhook signing key configured")
+// ErrNoSigningKey means the keys given to VerifySignature hold no
+// non-empty key: a configuration fault (an empty secret), not the
+// sender's. It is deliberately none of the sentinels above: the webhook
+// answers 503 so the HR system retries once the key is in place, instead
+// of a 401 that would make it drop the event.
+var ErrNoSigningKey = errors.New("hr: no webhook signing key configured (the signing key secret is empty)")
 
 // Sign returns a SignatureHeader value for body signed with key at time t:
 // "t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">". t must not be
@@ -58,7 +61,8 @@ func mac(key secrets.Value, ts string, body []byte) []byte {
 // digits); other schemes are ignored, and so are v1 values that are not 64
 // hex digits, as long as one is left. Errors wrap ErrMissingSignature,
 // ErrMalformedSignature, ErrStaleSignature or ErrSignatureMismatch, except
-// when keys holds no non-empty key (a configuration error). No error ever
+// when keys holds no non-empty key: then it is ErrNoSigningKey (a
+// configuration error). No error ever
 // contains a key or an expected MAC.
 func VerifySignature(header string, body []byte, keys []secrets.Value, now time.Time, tolerance time.Duration) error {
 	ts, sigs, err := parseSignature(header)
@@ -79,13 +83,40 @@ func VerifySignature(header string, body []byte, keys []secrets.Value, now time.
 		}
 	}
 	if nkeys == 0 {
-		return errNoKey
+		return ErrNoSigningKey
 	}
 	if !ok {
 		return ErrSignatureMismatch
 	}
 	// The timestamp is checked after the MAC, so a stale error always means
 	// a genuine but old (or early) request: a replay or a skewed clock.
+	sec, _ := strconv.ParseInt(ts, 10, 64) // checked by parseSignature
+	skew := now.Sub(time.Unix(sec, 0))
+	tolerance = max(tolerance, 0)
+	switch {
+	case skew > tolerance:
+		return fmt.Errorf("%w: t is %s in the past (tolerance %s)", ErrStaleSignature, skew.Round(time.Second), tolerance)
+	case skew < -tolerance:
+		return fmt.Errorf("%w: t is %s in the future (tolerance %s)", ErrStaleSignature, (-skew).Round(time.Second), tolerance)
+	}
+	return nil
+}
+
+// CheckSignatureTime checks only the header's form and its timestamp:
+// nil when the header parses as VerifySignature requires and t is within
+// tolerance of now. The webhook uses it to decide whether a request that
+// matched none of its cached keys is worth re-reading the key for (a
+// rotation): a malformed header or a stale t never is. Errors wrap
+// ErrMissingSignature, ErrMalformedSignature or ErrStaleSignature.
+func CheckSignatureTime(header string, now time.Time, tolerance time.Duration) error {
+	ts, _, err := parseSignature(header)
+	if err != nil {
+		return err
+	}
+	return checkTime(ts, now, tolerance)
+}
+
+func checkTime(ts string, now time.Time, tolerance time.Duration) error {
 	sec, _ := strconv.ParseInt(ts, 10, 64) // checked by parseSignature
 	skew := now.Sub(time.Unix(sec, 0))
 	tolerance = max(tolerance, 0)

@@ -131,13 +131,45 @@ func TestVerifySignatureNoKey(t *testing.T) {
 	good := Sign(testKey, testNow, testBody)
 	for _, keys := range [][]secrets.Value{nil, {{}}} {
 		err := VerifySignature(good, testBody, keys, testNow, tolerance)
-		if err == nil {
-			t.Fatal("no key: want an error")
+		if !errors.Is(err, ErrNoSigningKey) {
+			t.Fatalf("no key: err = %v, want ErrNoSigningKey", err)
 		}
 		for _, s := range []error{ErrMissingSignature, ErrMalformedSignature, ErrStaleSignature, ErrSignatureMismatch} {
 			if errors.Is(err, s) {
 				t.Errorf("no key: error %v is %v; a configuration fault is not the sender's", err, s)
 			}
+		}
+	}
+}
+
+// TestCheckSignatureTime: the form-and-time check the webhook runs before
+// it may re-read its key. A forged MAC passes it (that is the point: only
+// well-formed, fresh requests may trigger a re-read); anything malformed or
+// stale does not.
+func TestCheckSignatureTime(t *testing.T) {
+	forged := "t=1795770000,v1=" + strings.Repeat("ab", 32)
+	tests := []struct {
+		name   string
+		header string
+		now    time.Time
+		want   error
+	}{
+		{"well-formed and fresh, MAC forged", forged, testNow, nil},
+		{"genuine", Sign(testKey, testNow, testBody), testNow, nil},
+		{"at the tolerance's edge", forged, testNow.Add(tolerance), nil},
+		{"stale", forged, testNow.Add(tolerance + time.Second), ErrStaleSignature},
+		{"from the future", forged, testNow.Add(-tolerance - time.Second), ErrStaleSignature},
+		{"t=0", "t=0,v1=" + strings.Repeat("ab", 32), testNow, ErrStaleSignature},
+		{"missing", "", testNow, ErrMissingSignature},
+		{"no v1", "t=1795770000", testNow, ErrMalformedSignature},
+		{"short v1", "t=1795770000,v1=abcd", testNow, ErrMalformedSignature},
+		{"t not digits", "t=soon,v1=" + strings.Repeat("ab", 32), testNow, ErrMalformedSignature},
+		{"two t", forged + ",t=1795770000", testNow, ErrMalformedSignature},
+	}
+	for _, tt := range tests {
+		err := CheckSignatureTime(tt.header, tt.now, tolerance)
+		if tt.want == nil && err != nil || tt.want != nil && !errors.Is(err, tt.want) {
+			t.Errorf("%s: CheckSignatureTime = %v, want %v", tt.name, err, tt.want)
 		}
 	}
 }
