@@ -9,7 +9,21 @@ import (
 
 var ramService = rpcService{svc: RAM, version: "2015-05-01"}
 
+// routeRAM serves the RAM API and, on the same host, the IMS API, told
+// apart by the Version parameter (see ims.go). IMS operations are named
+// "ims:<Action>" in counters and for Intercept, RAM ones "<Action>".
 func (s *Server) routeRAM(r *http.Request) (string, http.HandlerFunc) {
+	r.Body = http.MaxBytesReader(nil, r.Body, 1<<20)
+	r.ParseForm() // errors are reported by serveRPC
+	if r.Form.Get("Version") == imsService.version {
+		rs := imsService
+		rs.action = s.imsAction
+		op, serve := s.routeRPC(rs, r)
+		if op != "unknown" {
+			op = "ims:" + op
+		}
+		return op, serve
+	}
 	rs := ramService
 	rs.action = s.ramAction
 	return s.routeRPC(rs, r)
@@ -37,13 +51,23 @@ var ramActions = map[string]ramUserAction{
 	"DetachPolicyFromUser": ramDetachPolicyFromUser,
 }
 
-// ramAction wraps the action called name with the UserName lookup every
-// one of them starts with.
+// ramAction returns the action called name: ListUsers, or one of the user
+// actions wrapped with the UserName lookup every one of them starts with.
 func (s *Server) ramAction(name string) rpcAction {
-	act := ramActions[name]
-	if act == nil {
-		return nil
+	switch name {
+	case "ListUsers":
+		return s.ramListUsers
+	case "UpdateUser":
+		return s.onRAMUser(s.ramUpdateUser)
 	}
+	if act := ramActions[name]; act != nil {
+		return s.onRAMUser(act)
+	}
+	return nil
+}
+
+// onRAMUser wraps act with the lookup of the user named by UserName.
+func (s *Server) onRAMUser(act ramUserAction) rpcAction {
 	return func(p url.Values) (map[string]any, *rpcError) {
 		userName := p.Get("UserName")
 		if userName == "" {
@@ -68,17 +92,28 @@ func ramName(userName string) string {
 }
 
 func ramGetUser(r *record, _ url.Values) (map[string]any, *rpcError) {
-	return map[string]any{"User": map[string]any{
+	return map[string]any{"User": ramUserJSON(r)}, nil
+}
+
+// ramUserJSON is the User object of RAM GetUser, UpdateUser and ListUsers
+// [ALIYUN.md §6.1]. UpdateDate is the later of the last SCIM write and the
+// last UpdateUser.
+func ramUserJSON(r *record) map[string]any {
+	updated := r.LastModified
+	if r.ramUpdated.After(updated) {
+		updated = r.ramUpdated
+	}
+	return map[string]any{
 		"UserId":        r.ID,
 		"UserName":      ramName(r.UserName),
 		"DisplayName":   r.DisplayName,
 		"MobilePhone":   "",
 		"Email":         "",
-		"Comments":      "",
+		"Comments":      r.comments,
 		"CreateDate":    apiTime(r.Created),
-		"UpdateDate":    apiTime(r.LastModified),
+		"UpdateDate":    apiTime(updated),
 		"LastLoginDate": "",
-	}}, nil
+	}
 }
 
 func ramListAccessKeys(r *record, _ url.Values) (map[string]any, *rpcError) {
@@ -144,7 +179,7 @@ func ramDeleteLoginProfile(r *record, _ url.Values) (map[string]any, *rpcError) 
 	if !r.ram.LoginProfile {
 		return nil, errNoLoginProfile
 	}
-	r.ram.LoginProfile = false
+	r.ram.LoginProfile, r.ram.LoginStatus = false, ""
 	return nil, nil
 }
 

@@ -14,10 +14,14 @@ import (
 // the offboarding removes, but it does not block the DELETE.
 type Blockers struct {
 	AccessKeys   []AccessKey
-	LoginProfile bool
-	MFASerial    string // "" = no MFA device bound
-	Groups       []string
-	Policies     []Policy
+	LoginProfile bool // the user has a console login profile
+	// LoginStatus is the login profile's Status, "Active" (the default when
+	// LoginProfile is set) or "Inactive" (console logon disabled, IMS
+	// UpdateLoginProfile [ALIYUN.md §6.1]). It is "" without a profile.
+	LoginStatus string
+	MFASerial   string // "" = no MFA device bound
+	Groups      []string
+	Policies    []Policy
 }
 
 // AccessKey is one AccessKey of a RAM user.
@@ -62,6 +66,9 @@ func (b Blockers) clone() Blockers {
 // RAM user as userName (case-insensitive, "@domain" ignored). Missing
 // AccessKey ids, statuses and times and policy types take their defaults;
 // group join dates, policy attach dates and the login profile date are now.
+// LoginStatus defaults to "Active" when LoginProfile is set. The user's
+// Comments (SetComments) are not RAM state in this sense and stay as they
+// are.
 //
 // SetRAM panics if there is no such user: RAM state cannot exist without
 // its user, so it is a mistake in the test.
@@ -86,6 +93,12 @@ func (s *Server) SetRAM(userName string, b Blockers) {
 			b.Policies[i].Type = "System"
 		}
 	}
+	switch {
+	case !b.LoginProfile:
+		b.LoginStatus = ""
+	case b.LoginStatus == "":
+		b.LoginStatus = "Active"
+	}
 	s.users.mu.Lock()
 	defer s.users.mu.Unlock()
 	r := s.users.byName[nameKey(userName)]
@@ -106,9 +119,11 @@ func (s *Server) RAM(userName string) Blockers {
 	return Blockers{}
 }
 
-// RAMCall is one request the RAM OpenAPI received.
+// RAMCall is one request the RAM OpenAPI received, on either API served at
+// RAMEndpoint: RAM (2015-05-01) or IMS (2019-08-15).
 type RAMCall struct {
 	Time     time.Time         // when it arrived, by Options.Now
+	API      string            // "ims" for Version 2019-08-15, else "ram"
 	Action   string            // the Action parameter as sent
 	UserName string            // the UserName parameter ("" if absent)
 	Params   map[string]string // the action's own parameters (no credentials, signature or common ones)
@@ -134,9 +149,13 @@ func (s *Server) logRAMCall(received time.Time, r *http.Request, sw *statusWrite
 	r.ParseForm() // already done unless Intercept answered first
 	c := RAMCall{
 		Time:     received,
+		API:      "ram",
 		Action:   r.Form.Get("Action"),
 		UserName: r.Form.Get("UserName"),
 		Params:   map[string]string{},
+	}
+	if r.Form.Get("Version") == imsService.version {
+		c.API = "ims"
 	}
 	for k, vs := range r.Form {
 		if !commonRPCParams[k] && len(vs) > 0 {

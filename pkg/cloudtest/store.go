@@ -25,6 +25,10 @@ type record struct {
 	seq      uint64    // insertion order, the position key in store.order
 	ram      Blockers  // credentials and memberships; see SetRAM
 	ramSince time.Time // when SetRAM gave them: group join and policy attach dates
+	// comments and ramUpdated are the RAM user's Comments and the time of
+	// its last RAM OpenAPI write (UpdateUser); see ram_user.go.
+	comments   string
+	ramUpdated time.Time
 }
 
 // store holds the users with an index per unique key and a creation-ordered
