@@ -120,8 +120,8 @@ type Offboarding struct {
 
 func readCommon(r *Reader, brakes bool) Common {
 	c := Common{
-		SCIMEndpoint: r.URL("SCIM_ENDPOINT", DefaultSCIMEndpoint, "https", "http"),
-		TokenURL:     r.URL("OAUTH_TOKEN_URL", DefaultTokenURL, "https", "http"),
+		SCIMEndpoint: r.TLSURL("SCIM_ENDPOINT", DefaultSCIMEndpoint),
+		TokenURL:     r.TLSURL("OAUTH_TOKEN_URL", DefaultTokenURL),
 		ClientID:     r.Required("SCIM_CLIENT_ID", "the OAuth application's client id"),
 	}
 	c.SecretName = r.String("SCIM_SECRET_NAME", "")
@@ -184,7 +184,7 @@ func readFeishu(r *Reader, region string) Feishu {
 	if s := r.String("FEISHU_SECRET", ""); s != "" {
 		f.Secret = secrets.NewValue(s)
 	}
-	f.Endpoint = strings.TrimRight(r.URL("FEISHU_ENDPOINT", DefaultFeishuEndpoint, "https", "http"), "/")
+	f.Endpoint = strings.TrimRight(r.TLSURL("FEISHU_ENDPOINT", DefaultFeishuEndpoint), "/")
 	if f.AppID != "" && f.SecretName == "" && f.Secret.IsZero() {
 		r.fail("FEISHU_SECRET_NAME", "is required with FEISHU_APP_ID (the Secrets Manager secret holding {\"appSecret\", \"encryptKey\", \"verificationToken\"}; FEISHU_SECRET is for local runs)")
 	}
@@ -198,7 +198,7 @@ func readDingTalk(r *Reader, region string) DingTalk {
 	if s := r.String("DINGTALK_SECRET", ""); s != "" {
 		d.Secret = secrets.NewValue(s)
 	}
-	d.Endpoint = strings.TrimRight(r.URL("DINGTALK_ENDPOINT", DefaultDingTalkEndpoint, "https", "http"), "/")
+	d.Endpoint = strings.TrimRight(r.TLSURL("DINGTALK_ENDPOINT", DefaultDingTalkEndpoint), "/")
 	if d.AppKey != "" && d.SecretName == "" && d.Secret.IsZero() {
 		r.fail("DINGTALK_SECRET_NAME", "is required with DINGTALK_APP_KEY (the Secrets Manager secret holding {\"appSecret\", \"aesKey\", \"token\"}; DINGTALK_SECRET is for local runs)")
 	}
@@ -253,6 +253,8 @@ func LoadWebhook(getenv func(string) string) (Webhook, []string, error) {
 func LoadReconciler(getenv func(string) string) (Reconciler, []string, error) {
 	r := NewReader(getenv)
 	c := Reconciler{Common: readCommon(r, true)}
+	// http:// is refused even on a loopback host: the roster loader speaks
+	// only https:// (the roster and its credentials never go in clear text).
 	c.RosterURL = r.URL("ROSTER_URL", "", "https", "file", "feishu", "dingtalk")
 	if c.RosterURL == "" {
 		r.fail("ROSTER_URL", "is required (https://…, file://…, feishu:// or dingtalk://)")

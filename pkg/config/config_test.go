@@ -114,3 +114,46 @@ func TestNamesReadAreRecorded(t *testing.T) {
 		}
 	}
 }
+
+// TestEndpointsOverTLSOnly: every endpoint that carries tokens, secrets or
+// employee records refuses http:// at start-up, unless its host is a
+// loopback address (a local run against the test double).
+func TestEndpointsOverTLSOnly(t *testing.T) {
+	wh := append(base, "WEBHOOK_SECRET", "k")
+	rec := append(base, "ROSTER_URL", "file:///r.json")
+	tests := []struct {
+		load  func(func(string) string) error
+		env   []string
+		name  string
+		value string
+		ok    bool
+	}{
+		{webhook, wh, "SCIM_ENDPOINT", "http://scim.aliyun.com", false},
+		{webhook, wh, "SCIM_ENDPOINT", "http://10.0.0.8:8080/scim", false},
+		{webhook, wh, "SCIM_ENDPOINT", "http://127.0.0.2.example.com", false},
+		{webhook, wh, "SCIM_ENDPOINT", "http://[::ffff:10.0.0.1]:80", false},
+		{webhook, wh, "SCIM_ENDPOINT", "http://127.0.0.1:8443", true},
+		{webhook, wh, "SCIM_ENDPOINT", "http://[::1]:8443/scim", true},
+		{webhook, wh, "SCIM_ENDPOINT", "http://localhost:8443", true},
+		{webhook, wh, "SCIM_ENDPOINT", "https://scim.aliyun.com", true},
+		{offboarding, base, "OAUTH_TOKEN_URL", "http://oauth.aliyun.com/v1/token", false},
+		{offboarding, base, "OAUTH_TOKEN_URL", "http://127.0.0.1:9000/v1/token", true},
+		{webhook, wh, "FEISHU_ENDPOINT", "http://open.feishu.cn", false},
+		{reconciler, rec, "FEISHU_ENDPOINT", "http://open.larksuite.com", false},
+		{webhook, wh, "FEISHU_ENDPOINT", "http://127.0.0.1:7000", true},
+		{webhook, wh, "DINGTALK_ENDPOINT", "http://oapi.dingtalk.com", false},
+		{reconciler, rec, "DINGTALK_ENDPOINT", "http://localhost:7001", true},
+		{reconciler, base, "ROSTER_URL", "http://hr.example.com/roster.json", false},
+		{reconciler, base, "ROSTER_URL", "http://127.0.0.1:8000/roster.json", false}, // the loader speaks only https
+		{reconciler, base, "ROSTER_URL", "https://hr.example.com/roster.json", true},
+	}
+	for _, tt := range tests {
+		err := tt.load(env(append(tt.env, tt.name, tt.value)...))
+		if tt.ok && err != nil {
+			t.Errorf("%s=%s: %v, want accepted", tt.name, tt.value, err)
+		}
+		if !tt.ok && (err == nil || !strings.HasPrefix(err.Error(), tt.name+": ")) {
+			t.Errorf("%s=%s: err = %v, want it refused, naming %s", tt.name, tt.value, err, tt.name)
+		}
+	}
+}

@@ -152,6 +152,32 @@ func (r *Reader) URL(name, def string, schemes ...string) string {
 	return v
 }
 
+// TLSURL reads an absolute https:// URL (or one with an extra scheme),
+// def when unset. http:// is refused unless the host is a loopback
+// address (127.0.0.0/8, ::1 or localhost: a local run against a test
+// double on the same machine), since tokens, secrets and employee records
+// must never cross a network in clear text.
+func (r *Reader) TLSURL(name, def string, extra ...string) string {
+	v := r.URL(name, def, append([]string{"https", "http"}, extra...)...)
+	if v == "" {
+		return ""
+	}
+	if u, err := url.Parse(v); err == nil && u.Scheme == "http" && !Loopback(u.Hostname()) {
+		r.fail(name, "%q uses http://, which is allowed only for a loopback host (local runs); use https://", v)
+	}
+	return v
+}
+
+// Loopback reports whether host (no port) is a loopback address or
+// "localhost".
+func Loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
 // HostPort reads host[:port] (no scheme), empty when unset.
 func (r *Reader) HostPort(name string) string {
 	v := r.raw(name)
