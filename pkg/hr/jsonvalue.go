@@ -84,7 +84,14 @@ func (e *jsonError) Error() string {
 // deeper than maxJSONDepth. It does not check UTF-8: callers do, to name the
 // line or offset of a bad byte.
 func decodeJSON(data []byte) (*jsonDoc, *jsonError) {
+	return decodeJSONDups(data, 0)
+}
+
+// decodeJSONDups is decodeJSON recording at most maxDups duplicate keys
+// (0: no limit beyond one a record).
+func decodeJSONDups(data []byte, maxDups int) (*jsonDoc, *jsonError) {
 	r := newJSONReader(data)
+	r.maxDups = maxDups
 	v, err := r.value(0)
 	if err == nil {
 		err = r.eof()
@@ -129,10 +136,58 @@ func jsonFail(err error, data []byte) *jsonError {
 
 // jsonReader builds values from the tokens of encoding/json's Decoder, which
 // checks the syntax; it adds the depth limit and duplicate-key detection.
+//
+// Duplicate keys are recorded in dups, but only the first one of each
+// record: a record is an element of the outermost array on the key's path
+// (events[3], employees[12]), or the document when the path crosses no
+// array. Callers refuse a record for its first duplicate, so later ones
+// would change nothing, and copying the path of each (up to maxJSONDepth
+// elements) for every repeated key would let a 1 MiB body allocate
+// hundreds of megabytes.
 type jsonReader struct {
 	dec  *json.Decoder
 	path jsonPath
 	dups []jsonPath
+	// maxDups, when > 0, stops recording after that many duplicates;
+	// dupsCapped then tells so.
+	maxDups    int
+	dupsCapped bool
+}
+
+// recordDup records the current path as a duplicate key, unless the last
+// one recorded is in the same record (see jsonReader) or maxDups is reached.
+func (r *jsonReader) recordDup() {
+	if n := len(r.dups); n > 0 && sameRecord(r.dups[n-1], r.path) {
+		return
+	}
+	if r.maxDups > 0 && len(r.dups) >= r.maxDups {
+		r.dupsCapped = true
+		return
+	}
+	r.dups = append(r.dups, slices.Clone(r.path))
+}
+
+// sameRecord reports whether a and b lie in the same record: the same
+// path up to and including the first array index, or both crossing no
+// array.
+func sameRecord(a, b jsonPath) bool {
+	ia, ib := firstIndex(a), firstIndex(b)
+	if ia != ib {
+		return false
+	}
+	if ia < 0 {
+		return true
+	}
+	return slices.Equal(a[:ia+1], b[:ib+1])
+}
+
+func firstIndex(p jsonPath) int {
+	for i, e := range p {
+		if e.isIndex {
+			return i
+		}
+	}
+	return -1
 }
 
 var errBadToken = errors.New("not valid JSON: unexpected token")
@@ -167,7 +222,7 @@ func (r *jsonReader) value(depth int) (any, error) {
 				return nil, err
 			}
 			if _, dup := m[key]; dup {
-				r.dups = append(r.dups, slices.Clone(r.path))
+				r.recordDup()
 			} else {
 				m[key] = v
 			}

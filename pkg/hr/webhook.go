@@ -78,7 +78,10 @@ func DecodeWebhook(body []byte) (*Delivery, error) {
 	if !utf8.Valid(body) {
 		return nil, &DecodeError{Reason: fmt.Sprintf("invalid UTF-8 at byte %d", invalidUTF8At(body))}
 	}
-	doc, jerr := decodeJSON(body)
+	// One duplicate a record is kept (see jsonReader): at most one per
+	// event and one outside the events, so more than MaxBatch+1 means a
+	// batch that is refused whatever the rest holds.
+	doc, jerr := decodeJSONDups(body, MaxBatch+1)
 	if jerr != nil {
 		reason := jerr.reason
 		if reason == jsonEmpty {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -279,5 +280,79 @@ func TestErrorKindString(t *testing.T) {
 		if got := fmt.Sprint(k); got != want {
 			t.Errorf("ErrorKind(%d) = %q, want %q", int(k), got, want)
 		}
+	}
+}
+
+// TestDecodeWebhookDuplicateKeysBoundedMemory: a 1 MiB body that is one
+// object repeating a key 170,000 times at depth 63 must not copy the
+// 63-element path for each repeat (that was over 300 MB); the request is
+// still refused, naming the first duplicate.
+func TestDecodeWebhookDuplicateKeysBoundedMemory(t *testing.T) {
+	const depth = 60
+	head := `{"type":"employee.hired","employee":{"id":"E1","x":` + strings.Repeat("[", depth) + `{"a":1`
+	tail := `}` + strings.Repeat("]", depth) + `}}`
+	pair := `,"a":1`
+	n := (MaxBodyBytes - len(head) - len(tail)) / len(pair)
+	body := []byte(head + strings.Repeat(pair, n) + tail)
+	if len(body) > MaxBodyBytes {
+		t.Fatalf("body is %d bytes", len(body))
+	}
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	_, err := DecodeWebhook(body)
+	runtime.ReadMemStats(&after)
+	want := "employee.x" + strings.Repeat("[0]", depth) + ".a: duplicate key"
+	if err == nil || err.Error() != want {
+		t.Errorf("err = %v, want %s", err, want)
+	}
+	// The tokens themselves cost a few bytes each; the bound is generous
+	// and far below what a path copy per duplicate costs.
+	const bound = 64 << 20
+	if alloc := after.TotalAlloc - before.TotalAlloc; alloc > bound {
+		t.Errorf("decoding %d duplicate keys allocated %d MiB, want under %d MiB", n, alloc>>20, bound>>20)
+	} else {
+		t.Logf("%d duplicate keys at depth %d: %.1f MiB allocated", n, depth+3, float64(alloc)/(1<<20))
+	}
+}
+
+// TestDecodeWebhookFirstDuplicatePerEvent: keeping one duplicate a record
+// still gives each event of a batch its own first duplicate, refuses the
+// whole batch for one outside the events, and a single event for its first.
+func TestDecodeWebhookFirstDuplicatePerEvent(t *testing.T) {
+	ev := func(id, extra string) string {
+		return `{"id":"evt-` + id + `","type":"employee.hired","employee":{"id":"` + id + `","email":"` + id + `@example.com"` + extra + `}}`
+	}
+	body := `{"events":[` + ev("E1", `,"tags":[{"k":1,"k":2}],"email":"x"`) + `,` + ev("E2", "") + `,` +
+		ev("E3", `,"email":"y","email":"z"`) + `]}`
+	d, err := DecodeWebhook([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantErr := []string{"events[0].employee.tags[0].k: duplicate key", "", "events[2].employee.email: duplicate key"}
+	for i, w := range wantErr {
+		got := ""
+		if e := d.Events[i].Err; e != nil {
+			got = e.Error()
+		}
+		if !strings.HasPrefix(got, w) || (w == "") != (got == "") {
+			t.Errorf("event %d: err %q, want %q", i, got, w)
+		}
+	}
+	// 150 events with a duplicate each, and one outside: refused whole.
+	var evs []string
+	for i := range 150 {
+		evs = append(evs, ev(fmt.Sprint("E", i), `,"id":"X"`))
+	}
+	if _, err := DecodeWebhook([]byte(`{"events":[` + strings.Join(evs, ",") + `],"x":1,"x":2}`)); err == nil {
+		t.Error("a batch of 150 with duplicates: accepted")
+	}
+	if _, err := DecodeWebhook([]byte(`{"events":[` + strings.Join(evs[:3], ",") + `],"x":1,"x":2}`)); err == nil || err.Error() != "x: duplicate key" {
+		t.Errorf("duplicate outside the events: err = %v, want x: duplicate key", err)
+	}
+	// A single event: its first duplicate, in document order.
+	_, err = DecodeWebhook([]byte(ev("E1", `,"tags":[{"k":1,"k":2}],"email":"x"`)))
+	if err == nil || !strings.HasPrefix(err.Error(), "employee.tags[0].k: duplicate key") {
+		t.Errorf("single event: err = %v", err)
 	}
 }
