@@ -19,38 +19,36 @@ var csvColumns = []string{"id", "email", "displayName", "status"}
 // header name, as a string, and a known column also under its own name
 // (an "Email" column is Fields["Email"] and Fields["email"]). Columns with an
 // empty header are ignored.
-func parseCSV(data []byte, o parseOptions) (*Roster, error) {
+func (b *builder) parseCSV(data []byte) error {
 	data = trimBOM(data)
 	if bytes.HasPrefix(data, []byte("\xff\xfe")) || bytes.HasPrefix(data, []byte("\xfe\xff")) {
-		return nil, errors.New("the file is UTF-16: save it as UTF-8")
+		return errors.New("the file is UTF-16: save it as UTF-8")
 	}
 	if !utf8.Valid(data) {
 		off := invalidUTF8At(data)
-		return nil, fmt.Errorf("line %d: invalid UTF-8", 1+bytes.Count(data[:off], []byte{'\n'}))
+		return fmt.Errorf("line %d: invalid UTF-8", 1+bytes.Count(data[:off], []byte{'\n'}))
 	}
 	cr := csv.NewReader(bytes.NewReader(data))
 	cr.FieldsPerRecord = -1 // a short or long row is the row's problem
 	header, err := cr.Read()
 	if err == io.EOF {
-		return nil, fmt.Errorf("%w: no header row", ErrEmptyRoster)
+		return fmt.Errorf("%w: no header row", ErrEmptyRoster)
 	}
 	if err != nil {
-		return nil, csvError(err)
+		return csvError(err)
 	}
 	names, known, err := csvHeader(header)
 	if err != nil {
-		return nil, err
+		return err
 	}
 
-	r := &Roster{}
-	seen := map[string]RecordError{}
 	for {
 		row, err := cr.Read()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
-			return nil, csvError(err)
+			return csvError(err)
 		}
 		line, _ := cr.FieldPos(0)
 		where := RecordError{Line: line}
@@ -59,7 +57,7 @@ func parseCSV(data []byte, o parseOptions) (*Roster, error) {
 		}
 		if len(row) != len(header) {
 			where.Reason = fmt.Sprintf("has %d fields, the header has %d", len(row), len(header))
-			r.Problems = append(r.Problems, where)
+			b.problem(where)
 			continue
 		}
 		fields := make(map[string]any, len(names))
@@ -80,7 +78,7 @@ func parseCSV(data []byte, o parseOptions) (*Roster, error) {
 			if i, ok := known[ferr.field]; ok {
 				where.Field = names[i] // as the header spells it
 			}
-			r.Problems = append(r.Problems, where)
+			b.problem(where)
 			continue
 		}
 		for col, v := range canon {
@@ -89,12 +87,9 @@ func parseCSV(data []byte, o parseOptions) (*Roster, error) {
 			}
 		}
 		e.Fields = fields
-		if o.standardFieldsOnly {
-			e.Fields = nil
-		}
-		r.add(e, where, seen)
+		b.add(e, where, "id")
 	}
-	return r, nil
+	return nil
 }
 
 // csvHeader reads the header row: the trimmed column names, and the index of

@@ -13,40 +13,41 @@ import (
 // ignored. The employee rules are the webhook's. Records are read one at a
 // time and turned into employees at once, so a large roster never exists
 // as one tree of generic JSON values.
-func parseJSON(data []byte, o parseOptions) (*Roster, error) {
+func (b *builder) parseJSON(data []byte) error {
 	data = trimBOM(data)
 	if !utf8.Valid(data) {
-		return nil, fmt.Errorf("invalid UTF-8 at byte %d", invalidUTF8At(data))
+		return fmt.Errorf("invalid UTF-8 at byte %d", invalidUTF8At(data))
 	}
 	rd := newJSONReader(data)
-	out := &Roster{}
-	seen := map[string]RecordError{}
-	fail := func(err error) (*Roster, error) {
-		var plain *plainError
-		if errors.As(err, &plain) {
-			return nil, plain.err
-		}
-		return nil, jsonFail(err, data)
-	}
 	tok, err := rd.dec.Token()
 	if err != nil {
-		return fail(err)
+		return jsonFailure(err, data)
 	}
 	switch tok {
 	case json.Delim('['):
-		err = rd.records(out, seen, nil, o)
+		err = rd.records(b, nil, nil)
 	case json.Delim('{'):
-		err = rd.wrapper(out, seen, o)
+		err = rd.wrapper(b)
 	default:
-		return nil, fmt.Errorf("must be an array of employees or an object with employees, not %s", tokenType(tok))
+		return fmt.Errorf("must be an array of employees or an object with employees, not %s", tokenType(tok))
 	}
 	if err == nil {
 		err = rd.eof()
 	}
 	if err != nil {
-		return fail(err)
+		return jsonFailure(err, data)
 	}
-	return out, nil
+	return nil
+}
+
+// jsonFailure words an error of a streamed JSON document: a plainError as
+// it is, anything else as a JSON problem.
+func jsonFailure(err error, data []byte) error {
+	var plain *plainError
+	if errors.As(err, &plain) {
+		return plain.err
+	}
+	return jsonFail(err, data)
 }
 
 // plainError carries a roster error that is not a JSON syntax problem.
@@ -57,7 +58,8 @@ func (e *plainError) Error() string { return e.err.Error() }
 func plainf(format string, args ...any) error { return &plainError{fmt.Errorf(format, args...)} }
 
 // wrapper reads {"asOf": …, "employees": […], …} after its '{'.
-func (rd *jsonReader) wrapper(out *Roster, seen map[string]RecordError, o parseOptions) error {
+func (rd *jsonReader) wrapper(b *builder) error {
+	out := b.r
 	keys := map[string]bool{}
 	for rd.dec.More() {
 		tok, err := rd.dec.Token()
@@ -97,7 +99,7 @@ func (rd *jsonReader) wrapper(out *Roster, seen map[string]RecordError, o parseO
 			}
 			switch tok {
 			case json.Delim('['):
-				if err := rd.records(out, seen, jsonPath{{key: key}}, o); err != nil {
+				if err := rd.records(b, jsonPath{{key: key}}, nil); err != nil {
 					return err
 				}
 			case nil:
@@ -121,8 +123,13 @@ func (rd *jsonReader) wrapper(out *Roster, seen map[string]RecordError, o parseO
 	return rd.end('}')
 }
 
-// records reads the employee records of an array after its '['.
-func (rd *jsonReader) records(out *Roster, seen map[string]RecordError, at jsonPath, o parseOptions) error {
+// records reads the employee records of an array after its '[': with f
+// nil, ramsync's own; else those of an HR system's export.
+func (rd *jsonReader) records(b *builder, at jsonPath, f *hrisFormat) error {
+	idField := "id"
+	if f != nil {
+		idField = f.id
+	}
 	for i := 0; rd.dec.More(); i++ {
 		rd.path = append(at[:len(at):len(at)], pathElem{index: i, isIndex: true})
 		n := len(rd.dups)
@@ -130,14 +137,21 @@ func (rd *jsonReader) records(out *Roster, seen map[string]RecordError, at jsonP
 		if err != nil {
 			return err
 		}
-		where := RecordError{Record: i + 1}
+		b.records++
+		where := RecordError{Record: b.records, Page: b.page}
 		obj, ok := v.(map[string]any)
 		if !ok {
 			where.Reason = "must be an object, not " + jsonType(v)
-			out.Problems = append(out.Problems, where)
+			b.problem(where)
 			continue
 		}
-		e, ferr := parseEmployee(obj)
+		var e Employee
+		var ferr *fieldError
+		if f == nil {
+			e, ferr = parseEmployee(obj)
+		} else {
+			e, ferr = f.employee(obj)
+		}
 		if len(rd.dups) > n {
 			// A duplicated key spoils the record (which value was meant
 			// is unknowable), not the roster.
@@ -146,13 +160,10 @@ func (rd *jsonReader) records(out *Roster, seen map[string]RecordError, at jsonP
 		}
 		if ferr != nil {
 			where.ID, where.Field, where.Reason = e.ID, ferr.field, ferr.reason
-			out.Problems = append(out.Problems, where)
+			b.problem(where)
 			continue
 		}
-		if o.standardFieldsOnly {
-			e.Fields = nil
-		}
-		out.add(e, where, seen)
+		b.add(e, where, idField)
 	}
 	return rd.end(']')
 }
