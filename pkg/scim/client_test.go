@@ -580,3 +580,51 @@ func TestUnauthorizedTwiceWithFreshTokens(t *testing.T) {
 		t.Errorf("err = %v, want a final ErrUnauthorized", err)
 	}
 }
+
+// TestAnswerForAnotherUserIsRefused: a GET or PUT of /Users/{id} answered
+// with another user (a misrouting proxy, a stale cache, a hostile
+// SCIM_ENDPOINT) is refused with ErrWrongUser and not retried, so the
+// caller never acts on the wrong person.
+func TestAnswerForAnotherUserIsRefused(t *testing.T) {
+	for _, op := range []string{"get", "replace"} {
+		t.Run(op, func(t *testing.T) {
+			s := newStack(t, cloudtest.Options{})
+			ctx := context.Background()
+			a, err := s.SCIM.Create(ctx, scim.User{ExternalID: "E1", UserName: "li.wei", DisplayName: "Li Wei"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, err := s.SCIM.Create(ctx, scim.User{ExternalID: "E2", UserName: "wang.fang", DisplayName: "Wang Fang"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.Server.Intercept = func(svc cloudtest.Service, kind string, w http.ResponseWriter, r *http.Request) bool {
+				if svc != cloudtest.SCIM || kind != op {
+					return false
+				}
+				w.Header().Set("Content-Type", "application/scim+json")
+				fmt.Fprintf(w, `{"schemas":["urn:ietf:params:scim:schemas:core:2.0:User"],"id":%q,"externalId":"E2","userName":"wang.fang","displayName":"Wang Fang"}`, b.ID)
+				return true
+			}
+			before := s.Server.Counters()[`scim.`+op]
+			var got scim.User
+			if op == "get" {
+				got, err = s.SCIM.Get(ctx, a.ID)
+			} else {
+				got, err = s.SCIM.Replace(ctx, scim.User{ID: a.ID, ExternalID: "E1", UserName: "li.wei", DisplayName: "Li W."})
+			}
+			if !errors.Is(err, scim.ErrWrongUser) || got.ID != "" {
+				t.Fatalf("answer for %s: user %+v, err %v; want ErrWrongUser", b.ID, got, err)
+			}
+			if scim.Transient(err) {
+				t.Errorf("ErrWrongUser is transient: %v", err)
+			}
+			if !strings.Contains(err.Error(), a.ID) || !strings.Contains(err.Error(), b.ID) {
+				t.Errorf("message %q names neither id", err)
+			}
+			if n := s.Server.Counters()[`scim.`+op] - before; n != 1 {
+				t.Errorf("%d %s requests, want 1 (not retried)", n, op)
+			}
+		})
+	}
+}

@@ -14,6 +14,12 @@ import (
 // matches a value that should be unique.
 var ErrAmbiguous = errors.New("more than one user matches")
 
+// ErrWrongUser is returned (wrapped in an *Error) when the server answers a
+// request for one user by id with another user: whatever the cause (a
+// proxy, a cache, a hostile endpoint), acting on that answer could change
+// or delete the wrong person, so it is refused and not retried.
+var ErrWrongUser = errors.New("the server answered with another user than the one asked for by id")
+
 func (c *Client) refuse(op, why string) *Error {
 	return &Error{Op: op, Detail: why, Err: errRefused}
 }
@@ -62,7 +68,7 @@ func (c *Client) Get(ctx context.Context, id string) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	return c.decodeUser(op, resp)
+	return c.decodeUserID(op, resp, id)
 }
 
 // Replace overwrites the user u.ID with u's userName, displayName and
@@ -85,7 +91,7 @@ func (c *Client) Replace(ctx context.Context, u User) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	return c.decodeUser(op, resp)
+	return c.decodeUserID(op, resp, u.ID)
 }
 
 // Delete removes the user with the given RAM id. A user that is already
@@ -329,4 +335,25 @@ func (c *Client) decodeUser(op string, body []byte) (User, error) {
 		return User{}, &Error{Op: op, Detail: "the response has no user id"}
 	}
 	return u, nil
+}
+
+// decodeUserID is decodeUser for a request naming the user by id: the
+// answer must be that user.
+func (c *Client) decodeUserID(op string, body []byte, id string) (User, error) {
+	u, err := c.decodeUser(op, body)
+	if err != nil {
+		return User{}, err
+	}
+	if u.ID != id {
+		return User{}, &Error{Op: op, Detail: fmt.Sprintf("asked for user id %s, got id %s; check SCIM_ENDPOINT", quoteID(id), quoteID(u.ID)), Err: ErrWrongUser}
+	}
+	return u, nil
+}
+
+// quoteID quotes an id for a message, cut to 64 bytes.
+func quoteID(id string) string {
+	if len(id) > 64 {
+		id = id[:64] + "…"
+	}
+	return strconv.Quote(id)
 }
