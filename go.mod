@@ -7,6 +7,7 @@ require (
 	github.com/aliyun/aliyun-secretsmanager-client-go v1.1.5
 	github.com/aliyun/fc-runtime-go-sdk v0.3.1
 	github.com/google/go-cmp v0.7.0
+	github.com/larksuite/oapi-sdk-go/v3 v3.4.22
 	github.com/santhosh-tekuri/jsonschema/v6 v6.0.3
 	go.yaml.in/yaml/v3 v3.0.6
 	golang.org/x/oauth2 v0.38.0
@@ -29,7 +30,6 @@ require (
 	github.com/golang/protobuf v1.5.0 // indirect
 	github.com/jmespath/go-jmespath v0.4.0 // indirect
 	github.com/json-iterator/go v1.1.12 // indirect
-	github.com/larksuite/oapi-sdk-go/v3 v3.4.22 // indirect
 	github.com/modern-go/concurrent v0.0.0-20180306012644-bacd9c7ef1dd // indirect
 	github.com/modern-go/reflect2 v1.0.2 // indirect
 	github.com/opentracing/opentracing-go v1.2.1-0.20220228012449-10b1cf09e00b // indirect
