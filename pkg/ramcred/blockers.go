@@ -69,9 +69,11 @@ func (b Blockers) List() []string {
 type Step struct {
 	// Action is the RAM OpenAPI action: UpdateAccessKey, DeleteAccessKey,
 	// DeleteLoginProfile, UnbindMFADevice, RemoveUserFromGroup,
-	// DetachPolicyFromUser.
+	// DetachPolicyFromUser, UpdateUser (the Comments), or the IMS action
+	// UpdateLoginProfile (console login on or off).
 	Action string `json:"action"`
-	// Target is what it acted on: an AccessKey id, a group, a policy.
+	// Target is what it acted on: an AccessKey id, a group, a policy; for
+	// UpdateLoginProfile the new Status, for UpdateUser the new Comments.
 	Target string `json:"target,omitempty"`
 	// Result is "done", or "already done" when RAM said the thing was
 	// already gone (a retry after a partial run).

@@ -24,10 +24,18 @@ import (
 // DefaultEndpoint is RAM's global OpenAPI endpoint.
 const DefaultEndpoint = "ram.aliyuncs.com"
 
+// DefaultIMSEndpoint is the global endpoint of IMS, RAM's newer user API,
+// used when Endpoint is DefaultEndpoint.
+const DefaultIMSEndpoint = "ims.aliyuncs.com"
+
 // Config configures a [Client].
 type Config struct {
 	// Endpoint is host[:port], always HTTPS. Empty means DefaultEndpoint.
 	Endpoint string
+	// IMSEndpoint is the IMS API's host[:port], always HTTPS. Empty means
+	// DefaultIMSEndpoint when Endpoint is DefaultEndpoint, else Endpoint
+	// itself (a test double serving both APIs on one host).
+	IMSEndpoint string
 	// Credentials returns the credentials to sign with. Required.
 	Credentials func() secrets.Credentials
 	// Transport carries the requests; nil means the SDK's default (which
@@ -65,8 +73,16 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Endpoint == "" {
 		cfg.Endpoint = DefaultEndpoint
 	}
-	if strings.Contains(cfg.Endpoint, "/") {
-		return nil, fmt.Errorf("ramcred: endpoint %q must be host[:port], without a scheme or path", cfg.Endpoint)
+	if cfg.IMSEndpoint == "" {
+		cfg.IMSEndpoint = cfg.Endpoint
+		if cfg.Endpoint == DefaultEndpoint {
+			cfg.IMSEndpoint = DefaultIMSEndpoint
+		}
+	}
+	for _, ep := range []string{cfg.Endpoint, cfg.IMSEndpoint} {
+		if strings.Contains(ep, "/") {
+			return nil, fmt.Errorf("ramcred: endpoint %q must be host[:port], without a scheme or path", ep)
+		}
 	}
 	if cfg.Attempts <= 0 {
 		cfg.Attempts = 4
