@@ -26,7 +26,8 @@ type Server struct {
 	SCIMURL string
 	// KMSEndpoint is the KMS endpoint as the KMS SDK wants it: "127.0.0.1:PORT".
 	KMSEndpoint string
-	// RAMEndpoint is the RAM OpenAPI endpoint, "127.0.0.1:PORT".
+	// RAMEndpoint is the RAM OpenAPI endpoint, "127.0.0.1:PORT". It also
+	// serves the IMS API (Version 2019-08-15; see ims.go).
 	RAMEndpoint string
 
 	// Intercept, when set, is called for every request after it has been
