@@ -432,3 +432,27 @@ func TestWrongFormat(t *testing.T) {
 		t.Errorf("%d messages accepted, want none", got)
 	}
 }
+
+// DingTalk's sign goes in the query URL-encoded: a base64 '+' sent bare
+// reads as a space and the robot refuses it. Many timestamps make sure
+// some signatures hold a '+'.
+func TestDingTalkSignEncoding(t *testing.T) {
+	bots := cloudtest.NewBots(cloudtest.BotsOptions{Secret: testSecret, Now: func() time.Time { return testNow }})
+	defer bots.Close()
+	for i := range 64 {
+		at := testNow.Add(time.Duration(i) * time.Millisecond)
+		n, err := alert.New(alert.Config{URL: bots.DingTalkURL(testToken), HTTPClient: bots.Client(), Now: func() time.Time { return at },
+			Secret: func(context.Context) (secrets.Value, error) { return secrets.NewValue(testSecret), nil }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := n.Send(context.Background(), alert.BlockedMessage([]string{"x"})); err != nil {
+			t.Fatalf("signed at %v: %v", at, err)
+		}
+	}
+	for _, p := range bots.Posts() {
+		if !p.SignatureValid {
+			t.Errorf("a post with an invalid signature: %+v", p)
+		}
+	}
+}

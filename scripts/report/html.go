@@ -17,8 +17,10 @@ var page = template.Must(template.New("report").Funcs(template.FuncMap{"diffLine
 // fallback palette in turn.
 var colors = map[string]string{
 	"create": "#2da44e", "update": "#0969da", "adopt": "#1b7c83", "resume": "#54aeff", "resumed": "#54aeff",
-	"unchanged": "#d0d7de", "delete": "#cf222e", "suspend": "#8250df", "suspended": "#8250df",
+	"suspend":   "#8250df",
+	"unchanged": "#d0d7de", "delete": "#cf222e", "suspended": "#8250df",
 	"alreadySuspended": "#c297ff", "already suspended": "#c297ff",
+	"alreadyAbsent": "#ff8182", "already absent": "#ff8182", "dryRun": "#eac54f", "dry run": "#eac54f",
 	"conflict": "#bc4c00", "rejected": "#fb8f44", "protected": "#6e7781", "blocked": "#a40e26",
 	"skipped": "#afb8c1", "failed": "#82071e", "held": "#d4a72c", "deferred": "#57606a",
 }

@@ -66,9 +66,9 @@ func TestGolden(t *testing.T) {
 	golden(t, "report.html.golden", page)
 
 	for _, want := range []string{
-		"approve with  s reconciler invoke -e '{\"approve\":\"sha256:3f1c9a0e5b7d24c8\"}'",
+		"approve with  s reconciler invoke -e '{\"approve\":\"3f1c9a0e5b7d24c8e1a2\"}'",
 		"!! The deletion brakes fired",
-		"  already suspended  1",
+		"  alreadySuspended  1",
 		"      marker: ramsync:suspended:2026-11-26T17:00:00Z:LTAI5tLIUQI001", // a field this tool does not know
 		"        -     \"userName\":    \"zhang.san\",",
 		"Left for next run (2)",
@@ -189,5 +189,24 @@ func TestStdinAndFlagForms(t *testing.T) {
 	}
 	if _, err := os.Stat(p); err != nil {
 		t.Errorf("--html=FILE did not write the page: %v", err)
+	}
+}
+
+// Columns follow the report: a list shows the column fields its entries
+// have (reports before SPEC version 2 had "outcome", later ones "planned").
+func TestColumns(t *testing.T) {
+	text, page := render(t, `{"runId":"r","counts":{},
+	"changes":[{"action":"delete","userName":"a","status":"done","outcome":"deleted"}],
+	"skipped":[{"action":"skipped","externalId":"E1","reason":"stale: old"}]}`)
+	for _, want := range []string{
+		"  ACTION  STATUS  OUTCOME  USER\n  delete  done    deleted  a\n",
+		"  ACTION   EXTERNAL ID\n  skipped  E1\n      reason: stale: old\n",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the summary lacks\n%s\ngot\n%s", want, text)
+		}
+	}
+	if !strings.Contains(page, "<tr><th>action</th><th>status</th><th>outcome</th><th>user</th><th>details</th></tr>") {
+		t.Errorf("the page's changes table does not have exactly the report's columns")
 	}
 }

@@ -54,32 +54,39 @@ func writeText(w io.Writer, v *view) error {
 			p.line("  none")
 			continue
 		}
-		writeEntries(p, s.Entries)
+		writeEntries(p, s)
 	}
 	return p.err
 }
 
-// writeEntries prints a table of entries, each followed by its details.
-func writeEntries(p *printer, es []entry) {
-	head := []string{"ACTION", "STATUS", "OUTCOME", "USER", "EXTERNAL ID", "ID"}
-	rows := make([][]string, len(es))
+// writeEntries prints a table of a list's entries, each followed by its
+// details and diff.
+func writeEntries(p *printer, s section) {
+	head := make([]string, len(s.Headings))
 	widths := make([]int, len(head))
-	for i, h := range head {
-		widths[i] = len(h)
+	for i, h := range s.Headings {
+		head[i] = strings.ToUpper(h)
+		widths[i] = utf8.RuneCountInString(head[i])
 	}
-	for i, e := range es {
-		rows[i] = []string{e.Action, e.Status, e.Outcome, e.User, e.ExternalID, e.ID}
-		for j := range rows[i] {
-			rows[i][j] = clean(rows[i][j], false)
-			if rows[i][j] == "" {
-				rows[i][j] = "-"
+	rows := make([][]string, len(s.Entries))
+	for i, e := range s.Entries {
+		rows[i] = make([]string, len(e.Cells))
+		for j, c := range e.Cells {
+			c = clean(c, false)
+			if c == "" {
+				c = "-"
 			}
-			widths[j] = max(widths[j], utf8.RuneCountInString(rows[i][j]))
+			rows[i][j] = c
+			widths[j] = max(widths[j], utf8.RuneCountInString(c))
 		}
 	}
-	p.line("  %s", cells(head, widths))
-	for i, e := range es {
-		p.line("  %s", cells(rows[i], widths))
+	if len(head) > 0 {
+		p.line("  %s", cells(head, widths))
+	}
+	for i, e := range s.Entries {
+		if len(rows[i]) > 0 {
+			p.line("  %s", cells(rows[i], widths))
+		}
 		for _, d := range e.Details {
 			p.line("      %s: %s", clean(d.Key, false), clean(d.Value, false))
 		}

@@ -35,15 +35,27 @@ type section struct {
 	Key, Title string
 	// Refusal marks the lists an auditor reads for what was not done.
 	Refusal bool
-	Entries []entry
+	// Columns are the column fields some entry of this list has, in
+	// columnOrder; their headings are in Headings.
+	Columns  []string
+	Headings []string
+	Entries  []entry
 }
 
-// entry is one line of a list. Details are every other field, known or
-// not, in the entry's order; Diff is the attribute diff of an update.
+// entry is one line of a list: Cells for the section's Columns, Details
+// for every other field, known or not, in the entry's order, and Diff, the
+// attribute diff of an update.
 type entry struct {
-	Action, Status, Outcome, User, ExternalID, ID string
-	Details                                       []field
-	Diff                                          string
+	Cells   []string
+	Details []field
+	Diff    string
+}
+
+// columnOrder are the entry fields shown as columns when a list has them
+// (reports before SPEC version 2 had "outcome"; later ones "planned").
+var columnOrder = []struct{ key, heading string }{
+	{"action", "action"}, {"planned", "planned"}, {"status", "status"}, {"outcome", "outcome"},
+	{"userName", "user"}, {"externalId", "external id"}, {"id", "id"},
 }
 
 // Labels of the top-level fields this tool knows; others show their key.
@@ -59,9 +71,6 @@ var sectionTitles = map[string]string{
 }
 
 var refusals = map[string]bool{"rejections": true, "conflicts": true, "protected": true, "skipped": true, "errors": true}
-
-// entryColumns are the entry fields shown as columns.
-var entryColumns = map[string]bool{"action": true, "status": true, "outcome": true, "userName": true, "externalId": true, "id": true, "diff": true}
 
 // ApproveCommand is the operator's command that approves held removals.
 func approveCommand(hash string) string {
@@ -131,19 +140,31 @@ func newSection(k string, list []any) section {
 	if s.Title == "" {
 		s.Title = k
 	}
+	shown := map[string]bool{"diff": true}
+	for _, c := range columnOrder {
+		for _, it := range list {
+			if o, ok := it.(*object); ok && o.str(c.key) != "" {
+				s.Columns = append(s.Columns, c.key)
+				s.Headings = append(s.Headings, c.heading)
+				shown[c.key] = true
+				break
+			}
+		}
+	}
 	for _, it := range list {
 		o, ok := it.(*object)
 		if !ok {
 			s.Entries = append(s.Entries, entry{Details: []field{{"value", scalar(it)}}})
 			continue
 		}
-		e := entry{Action: o.str("action"), Status: o.str("status"), Outcome: o.str("outcome"),
-			User: o.str("userName"), ExternalID: o.str("externalId"), ID: o.str("id"), Diff: o.str("diff")}
+		e := entry{Diff: o.str("diff")}
+		for _, c := range s.Columns {
+			e.Cells = append(e.Cells, o.str(c))
+		}
 		for _, fk := range o.keys {
-			if entryColumns[fk] {
-				continue
+			if !shown[fk] {
+				e.Details = append(e.Details, field{fk, detail(o.vals[fk])})
 			}
-			e.Details = append(e.Details, field{fk, detail(o.vals[fk])})
 		}
 		s.Entries = append(s.Entries, e)
 	}
