@@ -49,6 +49,24 @@ func Check(doc Doc) []string {
 		}
 		problems = append(problems, checkFunction(fn, res)...)
 	}
+	// One role per function, so each has only what its code calls.
+	roles := map[string]string{}
+	for _, fn := range Functions {
+		r := str(mapAt(resources, fn.Name, "props"), "role")
+		if other, ok := roles[r]; ok && r != "" {
+			problems = append(problems, fmt.Sprintf("%s: role %q is also %s's: give each function its own role (scripts/deploy/%s)", fn.Name, r, other, PolicyFile(fn.Name)))
+		}
+		roles[r] = fn.Name
+	}
+	// The leaver grace decides whether a leaver is suspended or deleted,
+	// whichever function sees the leaver first.
+	grace := map[string]bool{}
+	for _, fn := range Functions {
+		grace[str(mapAt(resources, fn.Name, "props", "environmentVariables"), "LEAVER_GRACE")] = true
+	}
+	if len(grace) > 1 {
+		problems = append(problems, "LEAVER_GRACE differs between the functions: one would delete a leaver another suspends")
+	}
 	return problems
 }
 
@@ -87,6 +105,17 @@ func checkFunction(fn Function, res map[string]any) []string {
 
 	if fn.Async {
 		p.list = append(p.list, prefixed(p.prefix, checkAsync(props))...)
+	}
+	if fn.Name == "webhook" {
+		// Internet-facing: a bounded number of instances, each serving
+		// several requests, so a flood cannot fan out (each new instance
+		// reads the signing key once).
+		if n, ok := num(props["instanceConcurrency"]); !ok || n < 2 || n > 100 {
+			p.add("instanceConcurrency: want 2 to 100 requests per instance (got %s)", describe(props["instanceConcurrency"]))
+		}
+		if n, ok := num(mapAt(props, "concurrencyConfig")["reservedConcurrency"]); !ok || n < 1 || n > 100 {
+			p.add("concurrencyConfig.reservedConcurrency: want 1 to 100, a bound on concurrent requests and so on instances")
+		}
 	}
 	if fn.Name == "reconciler" {
 		if n, ok := num(mapAt(props, "concurrencyConfig")["reservedConcurrency"]); !ok || n != 1 {

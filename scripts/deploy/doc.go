@@ -12,9 +12,13 @@
 //     against the definition its triggerType selects, with the fc3
 //     component's own JSON schema (vendor-data/fc3/schema.json in the
 //     project's shared folder; never copied here).
-//   - [CheckPolicy] checks scripts/deploy/ramsync-policy.json, the
-//     function role's policy: least privilege, and the same secrets,
-//     logstore and topic as s.yaml.
+//   - [CheckPolicy] checks scripts/deploy/<function>-policy.json, the
+//     policy of that function's own role: least privilege, the secrets its
+//     configuration names ([SecretsRead]), its logstore and failure topic,
+//     and exactly the RAM actions its code calls, read from pkg/ramcred's
+//     source ([RAMActionsCalled], [FunctionRAMActions]).
+//   - [CheckDocumented] checks that the optional variables s.yaml leaves
+//     out ([Optional]) are documented there as comments.
 //
 // Every check returns a list of problems (empty when fine), so tests can
 // break a copy of the file on purpose and see each breakage reported.

@@ -2,8 +2,10 @@ package deploy
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
+	"strings"
 
 	"github.com/ramsync/ramsync/pkg/config"
 )
@@ -53,6 +55,58 @@ func NamesRead(fn string, env map[string]string) (names []string, err error) {
 	return names, err
 }
 
+// Optional are variables a function reads that s.yaml may leave out (they
+// enable a feature: Feishu, DingTalk, alerts, a roster format, a filter on
+// event sources); left out, they must be documented as a comment in the
+// function's section of s.yaml ([CheckDocumented]).
+var Optional = []string{
+	"FEISHU_APP_ID", "FEISHU_SECRET_NAME", "FEISHU_ENDPOINT",
+	"DINGTALK_APP_KEY", "DINGTALK_SECRET_NAME", "DINGTALK_ENDPOINT",
+	"ROSTER_FORMAT", "ALERT_WEBHOOK_URL", "ALERT_SECRET_NAME", "ALERT_FORMAT", "EVENT_SOURCES",
+}
+
+// CheckDocumented checks that every optional variable a function reads
+// and s.yaml (src, the file as written) leaves out appears there as a
+// commented-out line "# NAME: …" inside that function's resource (or in
+// the commonEnv anchor, which every function merges).
+func CheckDocumented(src []byte, doc Doc) []string {
+	var p problemList
+	lines := strings.Split(string(src), "\n")
+	section := func(start func(string) bool) string {
+		var b strings.Builder
+		in := false
+		for _, l := range lines {
+			switch {
+			case start(l):
+				in = true
+			case in && len(l) > 0 && l[0] != ' ' && l[0] != '#':
+				in = false // a top-level key
+			case in && strings.HasPrefix(l, "  ") && len(l) > 2 && l[2] != ' ' && l[2] != '#':
+				in = false // the next resource or var
+			}
+			if in {
+				b.WriteString(l + "\n")
+			}
+		}
+		return b.String()
+	}
+	common := section(func(l string) bool { return strings.HasPrefix(l, "  commonEnv:") })
+	for _, fn := range Functions {
+		env := mapAt(doc, "resources", fn.Name, "props", "environmentVariables")
+		names, _ := NamesRead(fn.Name, nil)
+		text := common + section(func(l string) bool { return l == "  "+fn.Name+":" })
+		for _, n := range names {
+			if _, declared := env[n]; declared || !slices.Contains(Optional, n) {
+				continue
+			}
+			if !regexp.MustCompile(`(?m)^\s*#\s*` + n + `:`).MatchString(text) {
+				p.add("%s: optional %s is neither set nor documented (a commented-out \"# %s: …\" line in its section)", fn.Name, n, n)
+			}
+		}
+	}
+	return p.list
+}
+
 // CheckEnv compares a function's declared environmentVariables with the
 // variables its code reads: every name read must be declared and every
 // declared name read, except the ones Function Compute sets itself
@@ -79,7 +133,7 @@ func CheckEnv(fn Function, declared map[string]any) []string {
 	}
 	var missing, extra []string
 	for _, n := range want {
-		if _, ok := declared[n]; !ok {
+		if _, ok := declared[n]; !ok && !slices.Contains(Optional, n) {
 			missing = append(missing, n)
 		}
 	}

@@ -2,6 +2,9 @@ package deploy
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -97,6 +100,18 @@ func TestChecksCatchBrokenSYAML(t *testing.T) {
 		{"DRY_RUN false", func(d Doc) { env(d, "offboarding")["DRY_RUN"] = "false" }, `DRY_RUN is "false", want "true"`},
 		{"DRY_RUN 1", func(d Doc) { env(d, "reconciler")["DRY_RUN"] = "1" }, `DRY_RUN is "1", want "true"`},
 		{"OFFBOARD_CLEANUP false", func(d Doc) { env(d, "webhook")["OFFBOARD_CLEANUP"] = "false" }, "OFFBOARD_CLEANUP is \"false\""},
+		{"LEAVER_GRACE differs", func(d Doc) { env(d, "offboarding")["LEAVER_GRACE"] = "0" }, "LEAVER_GRACE differs"},
+		{"LEAVER_GRACE dropped", func(d Doc) { delete(env(d, "reconciler"), "LEAVER_GRACE") }, `lacks "LEAVER_GRACE"`},
+		{"EVENT_MAX_AGE dropped", func(d Doc) { delete(env(d, "webhook"), "EVENT_MAX_AGE") }, `lacks "EVENT_MAX_AGE"`},
+		{"EVENT_MAX_AGE on the reconciler", func(d Doc) { env(d, "reconciler")["EVENT_MAX_AGE"] = "72h" }, `declares "EVENT_MAX_AGE"`},
+
+		// roles and the webhook's bounds
+		{"one role for two functions", func(d Doc) { props(d, "offboarding")["role"] = props(d, "webhook")["role"] }, "give each function its own role"},
+		{"webhook one request per instance", func(d Doc) { delete(props(d, "webhook"), "instanceConcurrency") }, "instanceConcurrency: want 2 to 100"},
+		{"webhook unbounded", func(d Doc) { delete(props(d, "webhook"), "concurrencyConfig") }, "concurrencyConfig.reservedConcurrency: want 1 to 100"},
+		{"webhook too many", func(d Doc) {
+			mapAt(props(d, "webhook"), "concurrencyConfig")["reservedConcurrency"] = 300
+		}, "reservedConcurrency: want 1 to 100"},
 
 		// code, build, runtime
 		{"code path", func(d Doc) { props(d, "reconciler")["code"] = "./code" }, `code is "./code", want "./dist/reconciler"`},
@@ -193,83 +208,148 @@ func TestChecksCatchBrokenPolicy(t *testing.T) {
 	addStatement := func(p map[string]any, action, resource any) {
 		p["Statement"] = append(p["Statement"].([]any), map[string]any{"Effect": "Allow", "Action": action, "Resource": resource})
 	}
+	dropAction := func(p map[string]any, action string) {
+		s := find(p, action)
+		var keep []any
+		for _, a := range s["Action"].([]any) {
+			if a != action {
+				keep = append(keep, a)
+			}
+		}
+		s["Action"] = keep
+	}
 	tests := []struct {
+		fn   string
 		name string
 		edit func(p map[string]any)
 		want string
 	}{
-		{"GetUser added", func(p map[string]any) {
-			addStatement(p, "ram:GetUser", "acs:ram:*:${accountId}:user/*")
-		}, "allows ram:GetUser, which ramsync does not call"},
-		{"an action dropped", func(p map[string]any) {
-			s := find(p, "ram:ListAccessKeys")
-			s["Action"] = s["Action"].([]any)[1:]
-		}, "ram:ListAccessKeys: not granted"},
-		{"ram wildcard", func(p map[string]any) { addStatement(p, "ram:*", "acs:ram:*:${accountId}:user/*") }, `wildcard action "ram:*"`},
-		{"users beyond the account", func(p map[string]any) {
+		{"webhook", "ListUsers on the webhook", func(p map[string]any) {
+			addStatement(p, "ram:ListUsers", "acs:ram:*:${accountId}:user/*")
+		}, "allows ram:ListUsers, which the webhook function does not call"},
+		{"offboarding", "ListUsers on offboarding", func(p map[string]any) {
+			addStatement(p, "ram:ListUsers", "acs:ram:*:${accountId}:user/*")
+		}, "allows ram:ListUsers"},
+		{"reconciler", "ListUsers dropped", func(p map[string]any) { dropAction(p, "ram:ListUsers") }, "ram:ListUsers: not granted"},
+		{"webhook", "an action dropped", func(p map[string]any) { dropAction(p, "ram:ListAccessKeys") }, "ram:ListAccessKeys: not granted"},
+		{"offboarding", "UpdateLoginProfile dropped", func(p map[string]any) { dropAction(p, "ram:UpdateLoginProfile") }, "ram:UpdateLoginProfile: not granted"},
+		{"webhook", "CreateUser added", func(p map[string]any) {
+			addStatement(p, "ram:CreateUser", "acs:ram:*:${accountId}:user/*")
+		}, "allows ram:CreateUser, which the webhook function does not call"},
+		{"webhook", "ram wildcard", func(p map[string]any) { addStatement(p, "ram:*", "acs:ram:*:${accountId}:user/*") }, `wildcard action "ram:*"`},
+		{"webhook", "users beyond the account", func(p map[string]any) {
 			find(p, "ram:ListAccessKeys")["Resource"] = "acs:ram:*:*:user/*"
 		}, "granted beyond what ramsync needs"},
-		{"secrets on *", func(p map[string]any) { find(p, "kms:GetSecretValue")["Resource"] = "*" }, `every resource ("*")`},
-		{"every secret", func(p map[string]any) {
+		{"webhook", "roster credentials on the webhook", func(p map[string]any) {
+			s := find(p, "kms:GetSecretValue")
+			s["Resource"] = append(s["Resource"].([]any), "acs:kms:${region}:${accountId}:secret/${rosterAuthSecretName}")
+		}, "kms:GetSecretValue: granted beyond what ramsync needs, on \"acs:kms:cn-hangzhou:1234567890123456:secret/ramsync/roster-auth\""},
+		{"offboarding", "signing key on offboarding", func(p map[string]any) {
+			s := find(p, "kms:GetSecretValue")
+			s["Resource"] = append(s["Resource"].([]any), "acs:kms:${region}:${accountId}:secret/${webhookSecretName}")
+		}, "webhook-signing-key"},
+		{"reconciler", "roster credentials dropped", func(p map[string]any) {
+			s := find(p, "kms:GetSecretValue")
+			s["Resource"] = s["Resource"].([]any)[:1]
+		}, "kms:GetSecretValue: not granted on"},
+		{"webhook", "secrets on *", func(p map[string]any) { find(p, "kms:GetSecretValue")["Resource"] = "*" }, `every resource ("*")`},
+		{"webhook", "every secret", func(p map[string]any) {
 			find(p, "kms:GetSecretValue")["Resource"] = "acs:kms:${region}:${accountId}:secret/*"
 		}, "kms:GetSecretValue: granted beyond"},
-		{"a secret missing", func(p map[string]any) {
-			s := find(p, "kms:GetSecretValue")
-			s["Resource"] = s["Resource"].([]any)[:2]
-		}, "kms:GetSecretValue: not granted on"},
-		{"secret of another name", func(p map[string]any) {
+		{"webhook", "secret of another name", func(p map[string]any) {
 			find(p, "kms:GetSecretValue")["Resource"].([]any)[0] = "acs:kms:${region}:${accountId}:secret/other"
 		}, "secret/other"},
-		{"kms decrypt", func(p map[string]any) { addStatement(p, "kms:Decrypt", "acs:kms:${region}:${accountId}:key/*") }, "allows kms:Decrypt"},
-		{"any logstore", func(p map[string]any) {
+		{"webhook", "kms decrypt", func(p map[string]any) { addStatement(p, "kms:Decrypt", "acs:kms:${region}:${accountId}:key/*") }, "allows kms:Decrypt"},
+		{"webhook", "any logstore", func(p map[string]any) {
 			find(p, "log:PostLogStoreLogs")["Resource"] = "acs:log:${region}:${accountId}:project/*"
 		}, "log:PostLogStoreLogs"},
-		{"no failure topic", func(p map[string]any) {
+		{"webhook", "publish on the webhook (no async)", func(p map[string]any) {
+			addStatement(p, "mns:PublishMessage", "acs:mns:${region}:${accountId}:/topics/${failureTopic}")
+		}, "allows mns:PublishMessage, which the webhook function does not call"},
+		{"reconciler", "no failure topic", func(p map[string]any) {
 			mns := find(p, "mns:PublishMessage")
 			var keep []any
 			for _, s := range p["Statement"].([]any) {
-				if s.(map[string]any)["Action"] != mns["Action"] {
+				if mustJSON(s.(map[string]any)["Action"]) != mustJSON(mns["Action"]) {
 					keep = append(keep, s)
 				}
 			}
 			p["Statement"] = keep
 		}, "mns:PublishMessage: not granted"},
-		{"unknown placeholder", func(p map[string]any) {
+		{"webhook", "unknown placeholder", func(p map[string]any) {
 			find(p, "log:PostLogStoreLogs")["Resource"] = "acs:log:${region}:${accountId}:project/${project}/logstore/${logstore}"
 		}, "placeholder ${project} is not a var"},
-		{"deny", func(p map[string]any) { stmt(p, 0)["Effect"] = "Deny" }, "this policy only allows"},
-		{"version", func(p map[string]any) { p["Version"] = "2" }, `Version is "2"`},
-		{"unknown element", func(p map[string]any) { stmt(p, 0)["Principal"] = "x" }, "not a RAM policy document"},
+		{"webhook", "deny", func(p map[string]any) { stmt(p, 0)["Effect"] = "Deny" }, "this policy only allows"},
+		{"webhook", "version", func(p map[string]any) { p["Version"] = "2" }, `Version is "2"`},
+		{"webhook", "unknown element", func(p map[string]any) { stmt(p, 0)["Principal"] = "x" }, "not a RAM policy document"},
 	}
-	base := loadPolicy(t)
 	doc := loadDoc(t)
-	if problems := CheckPolicy(base, doc); len(problems) > 0 {
-		t.Fatalf("the real policy already has problems: %v", problems)
+	called := ramActions(t)
+	for _, fn := range Functions {
+		if problems := CheckPolicy(fn.Name, loadPolicy(t, fn.Name), doc, FunctionRAMActions(fn.Name, called)); len(problems) > 0 {
+			t.Fatalf("the real %s policy already has problems: %v", fn.Name, problems)
+		}
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+		t.Run(tt.fn+"/"+tt.name, func(t *testing.T) {
 			var p map[string]any
-			if err := json.Unmarshal(base, &p); err != nil {
+			if err := json.Unmarshal(loadPolicy(t, tt.fn), &p); err != nil {
 				t.Fatal(err)
 			}
 			tt.edit(p)
-			expectProblem(t, CheckPolicy([]byte(mustJSON(p)), doc), tt.want)
+			expectProblem(t, CheckPolicy(tt.fn, []byte(mustJSON(p)), doc, FunctionRAMActions(tt.fn, called)), tt.want)
 		})
 	}
 
+	base := loadPolicy(t, "webhook")
+	actions := FunctionRAMActions("webhook", called)
 	t.Run("not JSON", func(t *testing.T) {
-		expectProblem(t, CheckPolicy([]byte(`{"Version": "1",`), doc), "not a RAM policy document")
+		expectProblem(t, CheckPolicy("webhook", []byte(`{"Version": "1",`), doc, actions), "not a RAM policy document")
+	})
+	// The code calls a new action (another helper adds it to pkg/ramcred):
+	// every policy that lacks it fails.
+	t.Run("code calls an action no policy grants", func(t *testing.T) {
+		more := append(slices.Clone(called), "ram:CreateLoginProfile")
+		for _, fn := range Functions {
+			expectProblem(t, CheckPolicy(fn.Name, loadPolicy(t, fn.Name), doc, FunctionRAMActions(fn.Name, more)), "ram:CreateLoginProfile: not granted")
+		}
 	})
 	t.Run("s.yaml names another secret", func(t *testing.T) {
 		d := loadDoc(t)
 		env(d, "webhook")["WEBHOOK_SECRET_NAME"] = "elsewhere/key"
-		expectProblem(t, CheckPolicy(base, d), "secret/elsewhere/key")
+		expectProblem(t, CheckPolicy("webhook", base, d, actions), "secret/elsewhere/key")
+	})
+	t.Run("s.yaml enables Feishu under another secret", func(t *testing.T) {
+		d := loadDoc(t)
+		env(d, "webhook")["FEISHU_SECRET_NAME"] = "other/feishu"
+		expectProblem(t, CheckPolicy("webhook", base, d, actions), "secret/other/feishu")
 	})
 	t.Run("s.yaml writes to another logstore", func(t *testing.T) {
 		d := loadDoc(t)
 		mapAt(props(d, "reconciler"), "logConfig")["logstore"] = "other"
-		expectProblem(t, CheckPolicy(base, d), "logstore/other")
+		expectProblem(t, CheckPolicy("reconciler", loadPolicy(t, "reconciler"), d, FunctionRAMActions("reconciler", called)), "logstore/other")
 	})
+}
+
+// TestChecksCatchUndocumentedOptional: an optional variable neither set
+// nor documented in its function's section is reported.
+func TestChecksCatchUndocumentedOptional(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join(repoRoot(t), "s.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := loadDoc(t)
+	if problems := CheckDocumented(src, doc); len(problems) > 0 {
+		t.Fatalf("the real s.yaml already has problems: %v", problems)
+	}
+	for _, tt := range []struct{ line, want string }{
+		{"# EVENT_SOURCES:", "offboarding: optional EVENT_SOURCES"},
+		{"# ROSTER_FORMAT:", "reconciler: optional ROSTER_FORMAT"},
+		{"# ALERT_FORMAT:", "optional ALERT_FORMAT"},
+	} {
+		broken := strings.ReplaceAll(string(src), tt.line, "# (removed):")
+		expectProblem(t, CheckDocumented([]byte(broken), doc), tt.want)
+	}
 }
 
 func expectProblem(t *testing.T, problems []string, want string) {

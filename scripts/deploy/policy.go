@@ -4,20 +4,39 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"path/filepath"
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
-// RAMActions are exactly the RAM OpenAPI actions offboarding's cleanup
-// calls (pkg/ramcred), in call order. ram:GetUser is not among them.
-var RAMActions = []string{
-	"ram:ListAccessKeys", "ram:UpdateAccessKey", "ram:DeleteAccessKey",
-	"ram:GetLoginProfile", "ram:DeleteLoginProfile",
-	"ram:GetUserMFAInfo", "ram:UnbindMFADevice",
-	"ram:ListGroupsForUser", "ram:RemoveUserFromGroup",
-	"ram:ListPoliciesForUser", "ram:DetachPolicyFromUser",
+// PolicyFile is the file, under scripts/deploy, holding the role policy
+// of function fn: one role and one policy per function.
+func PolicyFile(fn string) string { return fn + "-policy.json" }
+
+// ReconcilerOnly are the RAM actions only the reconciler calls: listing
+// every RAM user (the suspension markers, SPEC §4.4). Every other action
+// pkg/ramcred calls serves suspension and deletion, which all three
+// functions do.
+var ReconcilerOnly = []string{"ram:ListUsers"}
+
+// FunctionRAMActions returns the RAM policy actions function fn needs,
+// sorted, from called (the actions pkg/ramcred calls, [RAMActionsCalled]).
+func FunctionRAMActions(fn string, called []string) []string {
+	var out []string
+	for _, a := range called {
+		if fn == "reconciler" || !slices.Contains(ReconcilerOnly, a) {
+			out = append(out, a)
+		}
+	}
+	sort.Strings(out)
+	return slices.Compact(out)
 }
 
 // ramExtra are the resources RAM checks besides the user for two
@@ -28,23 +47,56 @@ var ramExtra = map[string][]string{
 	"ram:DetachPolicyFromUser": {"acs:ram:*:${accountId}:policy/*", "acs:ram:*:system:policy/*"},
 }
 
-// SecretVars are the environment variables that name Secrets Manager
-// secrets; the role may read exactly those secrets.
-var SecretVars = []string{"SCIM_SECRET_NAME", "WEBHOOK_SECRET_NAME", "ROSTER_AUTH_SECRET_NAME"}
+// OptionalSecretVars maps each optional secret-name variable, which s.yaml
+// leaves commented out until the operator enables the feature, to the
+// s.yaml var naming its secret: the role may read that secret already, so
+// enabling the feature needs no new policy.
+var OptionalSecretVars = map[string]string{
+	"FEISHU_SECRET_NAME":   "feishuSecretName",
+	"DINGTALK_SECRET_NAME": "dingtalkSecretName",
+	"ALERT_SECRET_NAME":    "alertSecretName",
+}
+
+// SecretsRead returns the Secrets Manager secrets function fn may read,
+// as s.yaml configures it: for each *_SECRET_NAME variable its code reads,
+// the declared value, or for an optional one left out, the var
+// OptionalSecretVars names. Empty values (a roster without credentials)
+// name nothing.
+func SecretsRead(fn string, doc Doc) []string {
+	names, _ := NamesRead(fn, nil)
+	env := mapAt(doc, "resources", fn, "props", "environmentVariables")
+	vars := mapAt(doc, "vars")
+	var out []string
+	for _, n := range names {
+		if !strings.HasSuffix(n, "_SECRET_NAME") {
+			continue
+		}
+		v, declared := env[n].(string)
+		if !declared {
+			v = str(vars, OptionalSecretVars[n])
+		}
+		if v != "" && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
 
 // TestAccountID stands for ${accountId} when the policy is rendered here.
 const TestAccountID = "1234567890123456"
 
 var placeholderRE = regexp.MustCompile(`\$\{([A-Za-z0-9_]+)\}`)
 
-// CheckPolicy checks the role policy (RAM policy language, placeholders
-// ${accountId} and ${<s.yaml var>}) against the rendered s.yaml: valid,
-// no wildcard actions, kms:GetSecretValue on exactly the secrets s.yaml
-// names, log:PostLogStoreLogs on the logstore of logConfig,
-// mns:PublishMessage on the failure destination's topic, and exactly
-// [RAMActions] on RAM users (plus the group and policy resources RAM
-// requires for two of them).
-func CheckPolicy(policy []byte, doc Doc) []string {
+// CheckPolicy checks function fn's role policy (RAM policy language,
+// placeholders ${accountId} and ${<s.yaml var>}) against the rendered
+// s.yaml and ramActions, the RAM actions the function's code calls
+// ([FunctionRAMActions]): valid, no wildcard actions, kms:GetSecretValue
+// on exactly the secrets the function may read ([SecretsRead]),
+// log:PostLogStoreLogs on its logConfig's logstore, mns:PublishMessage on
+// its async failure topic (none for the webhook), and exactly ramActions
+// on RAM users (plus the group and policy resources RAM requires for two
+// of them). Anything else granted is a problem.
+func CheckPolicy(fn string, policy []byte, doc Doc, ramActions []string) []string {
 	var p problemList
 	vars := mapAt(doc, "vars")
 	rendered := placeholderRE.ReplaceAllStringFunc(string(policy), func(ph string) string {
@@ -98,77 +150,117 @@ func CheckPolicy(policy []byte, doc Doc) []string {
 
 	region := str(vars, "region")
 	acct := func(s string) string { return strings.ReplaceAll(s, "${accountId}", TestAccountID) }
+	props := mapAt(doc, "resources", fn, "props")
+	want := map[string][]string{}
 
-	// KMS: exactly the named secrets.
-	var secrets []string
-	for _, name := range sortedKeys(mapAt(doc, "resources")) {
-		env := mapAt(doc, "resources", name, "props", "environmentVariables")
-		for _, k := range SecretVars {
-			if s := str(env, k); s != "" && !slices.Contains(secrets, s) {
-				secrets = append(secrets, s)
-			}
+	// KMS: exactly the secrets this function may read.
+	for _, s := range SecretsRead(fn, doc) {
+		want["kms:GetSecretValue"] = append(want["kms:GetSecretValue"], fmt.Sprintf("acs:kms:%s:%s:secret/%s", region, TestAccountID, s))
+	}
+	// Log Service: the logstore this function writes to.
+	if lc := mapAt(props, "logConfig"); lc != nil {
+		want["log:PostLogStoreLogs"] = []string{fmt.Sprintf("acs:log:%s:%s:project/%s/logstore/%s", region, TestAccountID, str(lc, "project"), str(lc, "logstore"))}
+	}
+	// MNS: publish to this function's async failure topic only.
+	d := str(mapAt(props, "asyncInvokeConfig", "destinationConfig", "onFailure"), "destination")
+	if _, rest, ok := strings.Cut(d, "/topics/"); ok {
+		topic := strings.TrimSuffix(rest, "/messages")
+		want["mns:PublishMessage"] = []string{
+			fmt.Sprintf("acs:mns:%s:%s:/topics/%s", region, TestAccountID, topic),
+			fmt.Sprintf("acs:mns:%s:%s:/topics/%s/messages", region, TestAccountID, topic),
 		}
 	}
-	var wantKMS []string
-	for _, s := range secrets {
-		wantKMS = append(wantKMS, fmt.Sprintf("acs:kms:%s:%s:secret/%s", region, TestAccountID, s))
-	}
-	p.sameSet("kms:GetSecretValue", granted["kms:GetSecretValue"], wantKMS)
-
-	// Log Service: the logstore every function writes to.
-	var wantLog []string
-	for _, name := range sortedKeys(mapAt(doc, "resources")) {
-		lc := mapAt(doc, "resources", name, "props", "logConfig")
-		if lc == nil {
-			continue
-		}
-		r := fmt.Sprintf("acs:log:%s:%s:project/%s/logstore/%s", region, TestAccountID, str(lc, "project"), str(lc, "logstore"))
-		if !slices.Contains(wantLog, r) {
-			wantLog = append(wantLog, r)
-		}
-	}
-	p.sameSet("log:PostLogStoreLogs", granted["log:PostLogStoreLogs"], wantLog)
-
-	// MNS: publish to the async failure topic(s) only.
-	var wantMNS []string
-	for _, name := range sortedKeys(mapAt(doc, "resources")) {
-		d := str(mapAt(doc, "resources", name, "props", "asyncInvokeConfig", "destinationConfig", "onFailure"), "destination")
-		if _, rest, ok := strings.Cut(d, "/topics/"); ok {
-			topic := strings.TrimSuffix(rest, "/messages")
-			for _, r := range []string{
-				fmt.Sprintf("acs:mns:%s:%s:/topics/%s", region, TestAccountID, topic),
-				fmt.Sprintf("acs:mns:%s:%s:/topics/%s/messages", region, TestAccountID, topic),
-			} {
-				if !slices.Contains(wantMNS, r) {
-					wantMNS = append(wantMNS, r)
-				}
-			}
-		}
-	}
-	p.sameSet("mns:PublishMessage", granted["mns:PublishMessage"], wantMNS)
-
-	// RAM: exactly the cleanup actions, on users (and group/policy).
-	for _, a := range RAMActions {
-		want := []string{acct("acs:ram:*:${accountId}:user/*")}
+	// RAM: exactly the actions the code calls, on users (and group/policy).
+	for _, a := range ramActions {
+		w := []string{acct("acs:ram:*:${accountId}:user/*")}
 		for _, r := range ramExtra[a] {
-			want = append(want, acct(r))
+			w = append(w, acct(r))
 		}
-		p.sameSet(a, granted[a], want)
+		want[a] = w
 	}
 
-	actions := make([]string, 0, len(granted))
-	for a := range granted {
-		actions = append(actions, a)
+	for _, a := range sortedKeys(anyMap(want)) {
+		p.sameSet(a, granted[a], want[a])
 	}
-	sort.Strings(actions)
-	for _, a := range actions {
-		known := slices.Contains(RAMActions, a) ||
-			slices.Contains([]string{"kms:GetSecretValue", "log:PostLogStoreLogs", "mns:PublishMessage"}, a)
-		if !known {
-			p.add("allows %s, which ramsync does not call", a)
+	for _, a := range sortedKeys(anyMap(granted)) {
+		if _, ok := want[a]; !ok {
+			p.add("allows %s, which the %s function does not call", a, fn)
 		}
 	}
 	return p.list
+}
+
+func anyMap(m map[string][]string) map[string]any {
+	out := make(map[string]any, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
+// RAMActionsCalled returns the RAM policy actions of every RAM OpenAPI
+// call in the Go package at dir (pkg/ramcred), sorted: the action strings
+// passed as the second argument of its call method (c.call(ctx, "GetUser",
+// …)). RAM (2015-05-01) actions are "ram:<Action>"; IMS (2019-08-15)
+// actions, written "ims:<Action>" there, are authorized as "ram:<Action>"
+// too (RAM API reference, IMS "RAM authorization": ram:GetUser,
+// ram:GetLoginProfile, ram:UpdateLoginProfile). A call whose action is
+// not a string literal is an error: the check could not see it.
+func RAMActionsCalled(dir string) ([]string, error) {
+	fset := token.NewFileSet()
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, e := range entries {
+		name := e.Name()
+		if !strings.HasSuffix(name, ".go") || strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(fset, filepath.Join(dir, name), nil, 0)
+		if err != nil {
+			return nil, err
+		}
+		var bad error
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			sel, ok := call.Fun.(*ast.SelectorExpr)
+			if !ok || sel.Sel.Name != "call" || len(call.Args) < 2 {
+				return true
+			}
+			lit, ok := call.Args[1].(*ast.BasicLit)
+			if !ok || lit.Kind != token.STRING {
+				if bad == nil {
+					bad = fmt.Errorf("%s: a RAM call whose action is not a string literal; the policy check cannot see it", fset.Position(call.Pos()))
+				}
+				return true
+			}
+			action, err := strconv.Unquote(lit.Value)
+			if err != nil {
+				bad = err
+				return true
+			}
+			action = strings.TrimPrefix(action, "ims:")
+			if action == "" || strings.ContainsAny(action, ":* ") {
+				bad = fmt.Errorf("%s: action %q is not a RAM or IMS action name", fset.Position(lit.Pos()), action)
+				return true
+			}
+			out = append(out, "ram:"+action)
+			return true
+		})
+		if bad != nil {
+			return nil, bad
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no RAM call found in %s", dir)
+	}
+	sort.Strings(out)
+	return slices.Compact(out), nil
 }
 
 // sameSet adds a problem when action is granted on other resources than want.

@@ -48,13 +48,23 @@ func loadDoc(t *testing.T) Doc {
 	return doc
 }
 
-func loadPolicy(t *testing.T) []byte {
+func loadPolicy(t *testing.T, fn string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join(repoRoot(t), "scripts", "deploy", "ramsync-policy.json"))
+	b, err := os.ReadFile(filepath.Join(repoRoot(t), "scripts", "deploy", PolicyFile(fn)))
 	if err != nil {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// ramActions are the RAM actions pkg/ramcred calls, read from its source.
+func ramActions(t *testing.T) []string {
+	t.Helper()
+	a, err := RAMActionsCalled(filepath.Join(repoRoot(t), "pkg", "ramcred"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
 
 // loadSchema compiles the fc3 schema from the shared folder beside the
@@ -88,8 +98,84 @@ func TestSYAMLMatchesFC3Schema(t *testing.T) {
 	reportProblems(t, s.Check(loadDoc(t)))
 }
 
+// TestPolicy: each function's role policy grants exactly what its code
+// calls: the RAM actions in pkg/ramcred's source (the reconciler alone
+// lists users), the secrets its configuration names, its logstore and
+// failure topic.
 func TestPolicy(t *testing.T) {
-	reportProblems(t, CheckPolicy(loadPolicy(t), loadDoc(t)))
+	doc := loadDoc(t)
+	called := ramActions(t)
+	t.Logf("pkg/ramcred calls %s", strings.Join(called, " "))
+	for _, fn := range Functions {
+		t.Run(fn.Name, func(t *testing.T) {
+			t.Logf("may read secrets %s", strings.Join(SecretsRead(fn.Name, doc), " "))
+			reportProblems(t, CheckPolicy(fn.Name, loadPolicy(t, fn.Name), doc, FunctionRAMActions(fn.Name, called)))
+		})
+	}
+}
+
+// TestWebhookCannotReadRosterCredentials: the internet-facing function's
+// role never reads the roster's credentials, and never lists RAM users.
+func TestWebhookCannotReadRosterCredentials(t *testing.T) {
+	doc := loadDoc(t)
+	pol := string(loadPolicy(t, "webhook"))
+	for _, banned := range []string{"${rosterAuthSecretName}", "ram:ListUsers"} {
+		if strings.Contains(pol, banned) {
+			t.Errorf("webhook-policy.json grants %s", banned)
+		}
+	}
+	roster := str(mapAt(doc, "vars"), "rosterAuthSecretName")
+	if slices.Contains(SecretsRead("webhook", doc), roster) || slices.Contains(SecretsRead("offboarding", doc), roster) {
+		t.Errorf("the webhook or offboarding may read %s", roster)
+	}
+	if !slices.Contains(SecretsRead("reconciler", doc), roster) {
+		t.Errorf("the reconciler cannot read %s", roster)
+	}
+	for _, fn := range []string{"offboarding"} {
+		if strings.Contains(string(loadPolicy(t, fn)), "${webhookSecretName}") {
+			t.Errorf("%s may read the webhook signing key", fn)
+		}
+	}
+}
+
+// TestRAMActionsCalled reads the actions from Go source: RAM and IMS
+// calls, both authorized as ram:<Action>; a call whose action the check
+// cannot read is an error, not a silent gap.
+func TestRAMActionsCalled(t *testing.T) {
+	called := ramActions(t)
+	for _, a := range []string{"ram:ListAccessKeys", "ram:UpdateAccessKey", "ram:DeleteAccessKey", "ram:DetachPolicyFromUser"} {
+		if !slices.Contains(called, a) {
+			t.Errorf("pkg/ramcred calls %v: %s missing", called, a)
+		}
+	}
+	dir := t.TempDir()
+	write := func(src string) {
+		if err := os.WriteFile(filepath.Join(dir, "x.go"), []byte("package x\n"+src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write(`func f(c C) { c.call(ctx, "GetUser", n, r, s); c.call(ctx, "ims:UpdateLoginProfile", n, r, s); c.call(ctx, "GetUser", n, r, s) }`)
+	if got, err := RAMActionsCalled(dir); err != nil || !slices.Equal(got, []string{"ram:GetUser", "ram:UpdateLoginProfile"}) {
+		t.Errorf("RAMActionsCalled = %v, %v; want ram:GetUser ram:UpdateLoginProfile", got, err)
+	}
+	write(`func f(c C, a string) { c.call(ctx, a, n, r, s) }`)
+	if _, err := RAMActionsCalled(dir); err == nil || !strings.Contains(err.Error(), "not a string literal") {
+		t.Errorf("an action in a variable: err = %v", err)
+	}
+	write(`func f(c C) { c.call(ctx, "sts:AssumeRole", n, r, s) }`)
+	if _, err := RAMActionsCalled(dir); err == nil {
+		t.Error("a foreign action: no error")
+	}
+}
+
+// TestOptionalVariablesDocumented: what s.yaml leaves out of a function's
+// environment (Feishu, DingTalk, alerts…) is there as a comment.
+func TestOptionalVariablesDocumented(t *testing.T) {
+	src, err := os.ReadFile(filepath.Join(repoRoot(t), "s.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	reportProblems(t, CheckDocumented(src, loadDoc(t)))
 }
 
 // TestEnvironmentMatchesCode is Check's environment part, one function at
