@@ -25,9 +25,10 @@ type Config struct {
 	// Format is "auto" (or empty: told apart by the URL's path),
 	// "dingtalk", "feishu", "wecom" or "slack".
 	Format string
-	// Secret returns the bot's signing secret (DingTalk, Feishu); it is
-	// called at each send, so a rotated secret is picked up and an
-	// unreadable one fails only the send. Nil: messages are not signed.
+	// Secret returns the bot's signing secret; it is called at each send
+	// to a DingTalk or Feishu bot (WeCom and Slack hooks have no signing),
+	// so a rotated secret is picked up and an unreadable one fails only
+	// the send. Nil, or an empty value: messages are not signed.
 	Secret func(ctx context.Context) (secrets.Value, error)
 	// HTTPClient posts the messages. Nil: a client with a Timeout of 5 s.
 	HTTPClient *http.Client
@@ -111,7 +112,7 @@ func (n *Notifier) Send(ctx context.Context, m Message) error {
 		return nil
 	}
 	var secret string
-	if n.secret != nil {
+	if n.secret != nil && (n.format == FormatDingTalk || n.format == FormatFeishu) {
 		v, err := n.secret(ctx)
 		if err != nil {
 			return fmt.Errorf("alert: reading the %s bot's signing secret (ALERT_SECRET_NAME): %w", n.format, err)

@@ -362,6 +362,25 @@ func TestSecret(t *testing.T) {
 	}
 }
 
+// WeCom and Slack hooks have no signing: the secret is not read for them.
+func TestSecretOnlyForSigningBots(t *testing.T) {
+	for _, f := range []alert.Format{alert.FormatWeCom, alert.FormatSlack} {
+		bots := cloudtest.NewBots(cloudtest.BotsOptions{Token: testToken})
+		defer bots.Close()
+		n, err := alert.New(alert.Config{URL: botURL(bots, f, testToken), HTTPClient: bots.Client(),
+			Secret: func(context.Context) (secrets.Value, error) {
+				t.Errorf("%s: the secret was read", f)
+				return secrets.Value{}, errors.New("unreadable")
+			}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := n.Send(context.Background(), alert.BlockedMessage([]string{"x"})); err != nil {
+			t.Errorf("%s: %v", f, err)
+		}
+	}
+}
+
 // The signing time is the Notifier's clock: two hours off, the vendors
 // refuse it.
 func TestClockSkew(t *testing.T) {
