@@ -120,7 +120,7 @@ func hostileEvent(typ, id, email, display string) string {
 	var b strings.Builder
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	_ = enc.Encode(map[string]any{"id": "evt-" + id, "type": typ, "occurredAt": "2026-11-27T09:00:00Z",
+	_ = enc.Encode(map[string]any{"id": "evt-" + id, "type": typ, "occurredAt": time.Now().UTC().Format(time.RFC3339Nano),
 		"employee": map[string]any{"id": id, "email": email, "displayName": display, "status": "active"}})
 	return strings.TrimSuffix(b.String(), "\n")
 }

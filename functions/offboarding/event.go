@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/ramsync/ramsync/pkg/hr"
 )
@@ -42,7 +43,16 @@ const terminatedSuffix = "employee.terminated"
 type leaver struct {
 	EventID  string
 	Employee hr.Employee
-	Err      error // why the event cannot be used (terminal)
+	// OccurredAt is data.occurredAt, else the CloudEvent's time (SPEC rule
+	// 5d); zero when neither is given.
+	OccurredAt time.Time
+	// Sources are the CloudEvents sources on the way: the event's, and
+	// the MNS envelope's when it came through a queue.
+	Sources []string
+	// Direct is a direct invocation {"externalId": …}: it names the
+	// externalId itself, not an HR record.
+	Direct bool
+	Err    error // why the event cannot be used (terminal)
 }
 
 // decode reads the three accepted formats: a CloudEvent, an array of them
@@ -101,6 +111,10 @@ func decodeOne(raw []byte, depth int) leaver {
 		if inner.EventID == "" {
 			inner.EventID = ev.ID
 		}
+		if inner.Direct {
+			inner.Err = errors.New("data.messageBody: a direct {\"externalId\"} invocation cannot come through a queue; send a CloudEvent")
+		}
+		inner.Sources = append(inner.Sources, ev.Source)
 		if inner.Err != nil {
 			inner.Err = fmt.Errorf("data.messageBody: %w", inner.Err)
 		}
@@ -109,6 +123,7 @@ func decodeOne(raw []byte, depth int) leaver {
 		l.Err = fmt.Errorf("type %.64q is not a termination (want a type ending in %s)", ev.Type, terminatedSuffix)
 		return l
 	}
+	l.Sources = []string{ev.Source}
 	emp, err := hr.DecodeEmployee(ev.Data)
 	if err != nil {
 		l.Err = fmt.Errorf("data: %w", err)
@@ -117,7 +132,31 @@ func decodeOne(raw []byte, depth int) leaver {
 	}
 	emp.Status = hr.StatusTerminated
 	l.Employee = emp
+	l.OccurredAt, l.Err = eventTime(ev)
 	return l
+}
+
+// eventTime is where rule 5d says an event's time is: data.occurredAt,
+// else the CloudEvent's time.
+func eventTime(ev CloudEvent) (time.Time, error) {
+	var data struct {
+		OccurredAt *string `json:"occurredAt"`
+	}
+	_ = json.Unmarshal(ev.Data, &data) // the employee decoded already
+	field, v := "data.occurredAt", ""
+	switch {
+	case data.OccurredAt != nil:
+		v = *data.OccurredAt
+	case ev.Time != "":
+		field, v = "time", ev.Time
+	default:
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339Nano, strings.TrimSpace(v))
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%s: must be an RFC 3339 time, not %.64q", field, v)
+	}
+	return t.UTC(), nil
 }
 
 func decodeDirect(probe map[string]json.RawMessage) leaver {
@@ -126,7 +165,7 @@ func decodeDirect(probe map[string]json.RawMessage) leaver {
 		return leaver{Err: fmt.Errorf("externalId: %w", err)}
 	}
 	emp.Status = hr.StatusTerminated
-	return leaver{Employee: emp}
+	return leaver{Employee: emp, Direct: true}
 }
 
 // object reads a JSON object's members, exactly as named: a key given
@@ -166,7 +205,7 @@ func object(raw []byte) (map[string]json.RawMessage, error) {
 // names (encoding/json would also take "Type" for "type").
 func cloudEvent(m map[string]json.RawMessage) (CloudEvent, error) {
 	var ev CloudEvent
-	for name, dst := range map[string]*string{"id": &ev.ID, "source": &ev.Source, "specversion": &ev.SpecVersion, "type": &ev.Type} {
+	for name, dst := range map[string]*string{"id": &ev.ID, "source": &ev.Source, "specversion": &ev.SpecVersion, "type": &ev.Type, "time": &ev.Time} {
 		raw, ok := m[name]
 		if !ok || string(raw) == "null" {
 			continue

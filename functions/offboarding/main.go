@@ -17,7 +17,7 @@ func main() {
 	wire.ExitIf("offboarding", err)
 	cl, log := wire.Setup("offboarding", cfg.Common)
 	cl.Engine.DryRun = cfg.DryRun
-	h := &Handler{Engine: cl.Engine, Log: log}
+	h := &Handler{Engine: cl.Engine, Sources: cfg.EventSources, Log: log}
 	fcrun.Start(func(ctx context.Context, payload []byte) (any, error) {
 		fcrun.Begin(ctx, cl.Creds)
 		return h.Handle(ctx, payload)

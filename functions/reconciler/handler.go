@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"time"
 
 	"github.com/ramsync/ramsync/pkg/hr"
@@ -28,6 +29,9 @@ type Overrides struct {
 	DryRun           *bool    `json:"dryRun"`
 	MaxDeletes       *int     `json:"maxDeletes"`
 	MaxDeletePercent *float64 `json:"maxDeletePercent"`
+	// Approve is an operator's approval of the removals the brakes held
+	// in an earlier run: the report's approval hash (SPEC rule 6).
+	Approve *string `json:"approve"`
 }
 
 // RosterLoader loads the roster. *hr.Loader implements it.
@@ -63,6 +67,10 @@ func (h *Handler) Handle(ctx context.Context, runID string, event []byte) (*prov
 	if ov.MaxDeletePercent != nil {
 		e.Rules.MaxDeletePercent = *ov.MaxDeletePercent
 	}
+	if ov.Approve != nil {
+		e.Approve = *ov.Approve
+		h.Log.WarnContext(ctx, "an operator approves the removals held by the brakes", "approval", e.Approve)
+	}
 	if dl, ok := ctx.Deadline(); ok {
 		// Stop starting writes with a tenth of the time left (5 s to 60 s).
 		e.Margin = min(max(time.Until(dl)/10, 5*time.Second), time.Minute)
@@ -83,6 +91,8 @@ func (h *Handler) Handle(ctx context.Context, runID string, event []byte) (*prov
 	h.Log.Log(ctx, level, "reconcile report", "report", rep.Brief(20))
 	return rep, err
 }
+
+var approvalRE = regexp.MustCompile(`^[0-9a-f]{32}$`)
 
 func parseOverrides(event []byte) (Overrides, error) {
 	var ov Overrides
@@ -108,7 +118,10 @@ func parseOverrides(event []byte) (Overrides, error) {
 	dec := json.NewDecoder(bytes.NewReader(src))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&ov); err != nil {
-		return ov, fmt.Errorf("payload: want {\"dryRun\": bool, \"maxDeletes\": int, \"maxDeletePercent\": number}: %v", err)
+		return ov, fmt.Errorf("payload: want {\"dryRun\": bool, \"maxDeletes\": int, \"maxDeletePercent\": number, \"approve\": \"<hash>\"}: %v", err)
+	}
+	if ov.Approve != nil && !approvalRE.MatchString(*ov.Approve) {
+		return ov, fmt.Errorf("payload: approve must be the 32 hexadecimal characters of a report's approval, not %.40q", *ov.Approve)
 	}
 	if ov.MaxDeletes != nil && *ov.MaxDeletes < 0 {
 		return ov, errors.New("payload: maxDeletes must not be negative")

@@ -53,14 +53,9 @@ func (h *Handler) apply(ctx context.Context, d *hr.Delivery) []result {
 }
 
 func (h *Handler) applyOne(ctx context.Context, ev hr.Event, res result) result {
-	var r provision.Result
-	var err error
-	emp := ev.Employee
-	if ev.Type == hr.EventTerminated {
-		emp.Status = hr.StatusTerminated
-	}
-	// Only a hire creates; see provision.Engine.ApplyEmployee.
-	r, err = h.Engine.ApplyEmployee(ctx, emp, ev.Type == hr.EventHired)
+	// Every path decides through the one rulebook: see
+	// provision.Engine.ApplyEvent.
+	r, err := h.Engine.ApplyEvent(ctx, ev)
 	res.Result = r
 	if res.ExternalID == "" {
 		res.ExternalID = ev.Employee.ID
@@ -68,19 +63,19 @@ func (h *Handler) applyOne(ctx context.Context, ev hr.Event, res result) result 
 	switch {
 	case err != nil && provision.Transient(err):
 		res.Status, res.Error = http.StatusServiceUnavailable, &apiError{Code: "unavailable",
-			Message: "RAM's SCIM service is unavailable (the HR system should retry): " + err.Error()}
+			Message: "RAM's SCIM service or OpenAPI is unavailable (the HR system should retry): " + err.Error()}
 	case err != nil:
 		res.Status, res.Error = http.StatusInternalServerError, &apiError{Code: "internal", Message: err.Error()}
-	case r.Outcome == provision.OutcomeConflict:
+	case r.Action == provision.Conflict:
 		res.Status, res.Error = http.StatusConflict, &apiError{Code: "conflict", Message: r.Reason}
-	case r.Outcome == provision.OutcomeProtected:
+	case r.Action == provision.Protected:
 		res.Status, res.Error = http.StatusConflict, &apiError{Code: "protected", Message: r.Reason}
-	case r.Outcome == provision.OutcomeRejected:
+	case r.Action == provision.Rejected:
 		res.Status, res.Error = http.StatusUnprocessableEntity, &apiError{Code: "invalid_employee",
 			Message: "employee " + quoteID(ev.Employee.ID) + ": " + r.Reason}
-	case r.Outcome == provision.OutcomeNotOwned:
-		// Nothing of ours to delete; say why.
-		res.Result.Outcome = provision.OutcomeSkipped
+	case r.Action == provision.NotOwned:
+		// Nothing of ours to remove; the reason says why.
+		res.Result.Action = provision.Skipped
 	}
 	return res
 }

@@ -6,7 +6,8 @@ import (
 	"time"
 )
 
-// Status is how far a planned write got.
+// Status is how far a planned write got: the one other word a report
+// entry carries beside its [Action].
 type Status string
 
 // The statuses of a [Change].
@@ -14,7 +15,7 @@ const (
 	StatusReported Status = ""         // nothing to write
 	StatusDone     Status = "done"     // written, or refused with a final outcome
 	StatusFailed   Status = "failed"   // failed; the next run tries again
-	StatusHeld     Status = "held"     // a delete held back by the deletion brakes
+	StatusHeld     Status = "held"     // a removal held back by the deletion brakes
 	StatusDeferred Status = "deferred" // not started: the deadline was near; left for the next run
 	StatusDryRun   Status = "dry run"  // not written: dry run
 )
@@ -27,10 +28,11 @@ type Change struct {
 	Err    error
 }
 
-// Apply carries out a plan's writes (create, update, adopt, delete) and
+// Apply carries out a plan's writes (create, update, adopt, suspend,
+// resume, delete) and
 // returns them, in plan order, with what became of each: SCIM_CONCURRENCY
 // at a time, each on its own (one failure never stops the others); no
-// delete when the brakes fired; nothing written in a dry run; no new
+// removal when the brakes fired; nothing written in a dry run; no new
 // operation started when the context's deadline is nearer than the margin
 // (those are left for the next run, which recomputes the plan from live
 // state). The plan's other items need no work; [Report.Tally] reads them
@@ -42,24 +44,24 @@ func (e *Engine) Apply(ctx context.Context, p Plan) []Change {
 			changes = append(changes, Change{Item: it})
 		}
 	}
-	var deletes, rest []int
+	var removals, rest []int
 	for i := range changes {
 		c := &changes[i]
 		switch {
-		case c.Action == Delete && p.Brakes.Fired:
+		case c.Action.Removal() && p.Brakes.Fired:
 			c.Status = StatusHeld
-			c.Result = Result{ExternalID: c.ExternalID, UserName: c.UserName, ID: c.ID(), Reason: p.Brakes.Reason}
+			c.Result = Result{Action: c.Action, ExternalID: c.ExternalID, UserName: c.UserName, ID: c.ID(), Reason: p.Brakes.Reason}
 		case e.DryRun:
 			c.Status = StatusDryRun
-			c.Result = Result{Outcome: OutcomeDryRun, ExternalID: c.ExternalID, UserName: c.UserName, ID: c.ID()}
-		case c.Action == Delete:
-			deletes = append(deletes, i)
+			c.Result = Result{Action: DryRun, ExternalID: c.ExternalID, UserName: c.UserName, ID: c.ID(), Reason: "DRY_RUN: would be " + string(c.Action)}
+		case c.Action.Removal():
+			removals = append(removals, i)
 		default:
 			rest = append(rest, i)
 		}
 	}
-	// Deletes go first: a write may wait for one to free a userName.
-	e.run(ctx, changes, deletes)
+	// Removals go first: a write may wait for a delete to free a userName.
+	e.run(ctx, changes, removals)
 	e.run(ctx, changes, rest)
 	return changes
 }
@@ -87,7 +89,7 @@ func (e *Engine) run(ctx context.Context, changes []Change, work []int) {
 				c := &changes[i]
 				if dl, ok := ctx.Deadline(); (ok && time.Until(dl) < margin) || ctx.Err() != nil {
 					c.Status = StatusDeferred
-					c.Result = Result{ExternalID: c.ExternalID, UserName: c.UserName, ID: c.ID(), Reason: "the run's deadline was near"}
+					c.Result = Result{Action: c.Action, ExternalID: c.ExternalID, UserName: c.UserName, ID: c.ID(), Reason: "the run's deadline was near"}
 					continue
 				}
 				c.Result, c.Err = e.execute(ctx, c.Item)

@@ -1,7 +1,6 @@
 package provision
 
 import (
-	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -19,7 +18,10 @@ type Rejection struct {
 
 // Wanted is the mapped roster: who should have which user.
 type Wanted struct {
-	Desired  []Desired
+	Desired []Desired
+	// Frozen are employees whose user must be suspended, not removed
+	// (a Feishu user frozen).
+	Frozen   []Desired
 	Rejected []Rejection
 	// Leavers is the number of records with status terminated.
 	Leavers int
@@ -70,17 +72,17 @@ func Desire(r *hr.Roster, m *Mapping) Wanted {
 		}
 		d, err := m.Map(e)
 		if err != nil {
-			var me *MappingError
-			reason := err.Error()
-			if errors.As(err, &me) {
-				reason = me.Attr + ": " + me.Reason
-			}
-			w.Rejected = append(w.Rejected, Rejection{ExternalID: e.ID, Record: fmt.Sprintf("record %d", i+1), Reason: reason})
+			w.Rejected = append(w.Rejected, Rejection{ExternalID: e.ID, Record: fmt.Sprintf("record %d", i+1), Reason: mappingReason(err)})
+			continue
+		}
+		if e.Status == hr.StatusSuspended {
+			w.Frozen = append(w.Frozen, d)
 			continue
 		}
 		w.Desired = append(w.Desired, d)
 	}
 	sort.Slice(w.Desired, func(i, j int) bool { return w.Desired[i].ExternalID < w.Desired[j].ExternalID })
+	sort.Slice(w.Frozen, func(i, j int) bool { return w.Frozen[i].ExternalID < w.Frozen[j].ExternalID })
 	return w
 }
 

@@ -29,6 +29,16 @@ type Revoker interface {
 	// Revoke clears all of it, AccessKeys first, and returns the steps
 	// taken (also when it fails part way).
 	Revoke(ctx context.Context, userName string) ([]ramcred.Step, error)
+	// Suspend sets the user's Active AccessKeys Inactive, then its login
+	// profile, then writes the marker with time at (rule 5b).
+	Suspend(ctx context.Context, userName string, at time.Time) (ramcred.Marker, []ramcred.Step, error)
+	// Resume sets the marker's keys and the login profile Active again
+	// and clears the marker (rule 5c).
+	Resume(ctx context.Context, userName string, m ramcred.Marker) ([]ramcred.Step, error)
+	// User reads the user's RAM record (its Comments carry the marker).
+	User(ctx context.Context, userName string) (ramcred.UserInfo, error)
+	// Markers lists every suspension marker, by lower-cased RAM user name.
+	Markers(ctx context.Context) (map[string]ramcred.Marker, error)
 }
 
 // Engine applies ramsync's rules to a directory. The zero value is not
@@ -48,6 +58,9 @@ type Engine struct {
 	Cleanup bool
 	// DryRun decides and reports but writes nothing.
 	DryRun bool
+	// Approve is an operator's approval of held removals for one run
+	// ({"approve": "<hash>"}, rule 6); empty normally.
+	Approve string
 	// Concurrency is the number of writes in flight during Apply (0 = 4).
 	Concurrency int
 	// Margin is how close to the context's deadline Apply stops starting
@@ -73,39 +86,19 @@ func (e *Engine) now() time.Time {
 	return e.Now()
 }
 
-// Outcome is the result of one operation on one employee, as the webhook
-// and the offboarding function report it.
-type Outcome string
-
-// The outcomes.
-const (
-	OutcomeCreated       Outcome = "created"
-	OutcomeUpdated       Outcome = "updated"
-	OutcomeAdopted       Outcome = "adopted"
-	OutcomeUnchanged     Outcome = "unchanged"
-	OutcomeDeleted       Outcome = "deleted"
-	OutcomeAlreadyAbsent Outcome = "already absent"
-	OutcomeSkipped       Outcome = "skipped"
-	OutcomeBlocked       Outcome = "blocked"
-	OutcomeProtected     Outcome = "protected"
-	OutcomeNotOwned      Outcome = "not owned"
-	OutcomeDryRun        Outcome = "dry run"
-	OutcomeConflict      Outcome = "conflict"
-	OutcomeRejected      Outcome = "rejected"
-)
-
-// Result is what happened to one employee.
+// Result is what happened to one employee: a webhook answer's per-event
+// result, an offboarding result and a report entry all carry it.
 type Result struct {
-	Outcome    Outcome `json:"action"`
-	ExternalID string  `json:"externalId"`
-	UserName   string  `json:"userName,omitempty"`
-	ID         string  `json:"id,omitempty"`
-	// Reason explains conflict, rejected, protected, not owned, skipped
-	// and blocked.
+	Action     Action `json:"action"`
+	ExternalID string `json:"externalId"`
+	UserName   string `json:"userName,omitempty"`
+	ID         string `json:"id,omitempty"`
+	// Reason explains every action but the plain writes and unchanged.
 	Reason string `json:"reason,omitempty"`
 	// Blockers lists what still blocks the delete (blocked).
 	Blockers []string `json:"blockers,omitempty"`
-	// Steps are what offboarding revoked.
+	// Steps are what the RAM OpenAPI did: the suspension, resume or
+	// cleanup.
 	Steps []ramcred.Step `json:"steps,omitempty"`
 	// Warnings are adjustments the mapping made.
 	Warnings []string `json:"warnings,omitempty"`

@@ -3,9 +3,11 @@ package provision
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
+	"github.com/ramsync/ramsync/pkg/ramcred"
 	"github.com/ramsync/ramsync/pkg/scim"
 )
 
@@ -17,7 +19,7 @@ func Transient(err error) bool { return scim.Transient(err) }
 // execute performs the write an item calls for and says what happened.
 // It returns an error only when the outcome is unknown or failed (the
 // item can be tried again later); refusals that retrying won't change are
-// outcomes.
+// results.
 func (e *Engine) execute(ctx context.Context, it Item) (Result, error) {
 	start := time.Now()
 	r, err := e.execute1(ctx, it, true)
@@ -26,83 +28,147 @@ func (e *Engine) execute(ctx context.Context, it Item) (Result, error) {
 }
 
 func (e *Engine) execute1(ctx context.Context, it Item, settle bool) (Result, error) {
-	r := Result{ExternalID: it.ExternalID, UserName: it.UserName, ID: it.ID(), Reason: it.Reason, Warnings: it.Warnings}
+	r := Result{Action: it.Action, ExternalID: it.ExternalID, UserName: it.UserName, ID: it.ID(), Reason: it.Reason, Warnings: it.Warnings}
+	if !it.Action.Writes() {
+		return r, nil
+	}
+	if e.DryRun {
+		r.Action = DryRun
+		r.Reason = fmt.Sprintf("DRY_RUN: would be %s", it.Action)
+		return r, nil
+	}
 	switch it.Action {
-	case Unchanged:
-		r.Outcome = OutcomeUnchanged
-	case Conflict:
-		r.Outcome = OutcomeConflict
-	case Protected:
-		r.Outcome = OutcomeProtected
-	case Rejected:
-		r.Outcome = OutcomeRejected
-	case Skipped:
-		r.Outcome = OutcomeSkipped
-	case Blocked:
-		r.Outcome = OutcomeBlocked
 	case Create:
-		if e.DryRun {
-			r.Outcome = OutcomeDryRun
-			return r, nil
-		}
 		u, err := e.Dir.Create(ctx, scim.User{ExternalID: it.ExternalID, UserName: it.UserName, DisplayName: it.DisplayName})
 		switch {
 		case err == nil:
-			r.Outcome, r.ID = OutcomeCreated, u.ID
+			r.ID = u.ID
 		case errors.Is(err, scim.ErrConflict) && settle:
 			// Someone made this employee's user, or took the name,
 			// since the plan was made: decide again on live state.
 			return e.redecide(ctx, it, err)
 		case errors.Is(err, scim.ErrConflict):
-			r.Outcome, r.Reason = OutcomeConflict, "RAM refused the create: "+err.Error()
+			r.Action, r.Reason = Conflict, "RAM refused the create: "+err.Error()
 		case errors.Is(err, scim.ErrInvalid):
 			// RAM's own rules are stricter than ours for this record:
 			// the record is the problem, and retrying will not help.
-			r.Outcome, r.Reason = OutcomeRejected, "RAM refused the user: "+err.Error()
+			r.Action, r.Reason = Rejected, "RAM refused the user: "+err.Error()
 		default:
 			return r, err
 		}
 	case Update, Adopt:
-		if e.DryRun {
-			r.Outcome = OutcomeDryRun
-			return r, nil
-		}
-		if it.ExternalID == "" {
-			// Never PUT without an externalId: the user would silently
-			// stop being owned.
-			return r, errors.New("provision: refusing to replace a user without an externalId")
-		}
-		u, err := e.Dir.Replace(ctx, scim.User{ID: it.Current.ID, ExternalID: it.ExternalID, UserName: it.UserName, DisplayName: it.DisplayName})
-		switch {
-		case err == nil:
-			r.ID = u.ID
-			r.Outcome = OutcomeUpdated
-			if it.Action == Adopt {
-				r.Outcome = OutcomeAdopted
-			}
-		case errors.Is(err, scim.ErrNotFound):
-			// Deleted meanwhile (a termination won the race): do not
-			// bring the user back.
-			r.Outcome, r.Reason = OutcomeSkipped, "the user was deleted while being updated"
-		case it.Action == Adopt && !Transient(err):
-			// IDaaS documents that RAM may refuse to link console-made
-			// users: report it, do not retry it.
-			r.Outcome, r.Reason = OutcomeConflict, "RAM refused to link the existing user: "+err.Error()
-		case errors.Is(err, scim.ErrConflict) && settle:
-			return e.redecide(ctx, it, err)
-		case errors.Is(err, scim.ErrConflict):
-			r.Outcome, r.Reason = OutcomeConflict, "RAM refused the update: "+err.Error()
-		case errors.Is(err, scim.ErrInvalid):
-			r.Outcome, r.Reason = OutcomeRejected, "RAM refused the user: "+err.Error()
-		default:
-			return r, err
-		}
+		return e.replace(ctx, it, r, settle)
+	case Suspend:
+		return e.suspend(ctx, it, r)
+	case Resume:
+		return e.resume(ctx, it, r, settle)
 	case Delete:
-		if e.DryRun {
-			r.Outcome = OutcomeDryRun
+		return e.remove(ctx, *it.Current, it.Reason)
+	}
+	return r, nil
+}
+
+// replace PUTs the wanted attributes on the item's user.
+func (e *Engine) replace(ctx context.Context, it Item, r Result, settle bool) (Result, error) {
+	if it.ExternalID == "" {
+		// Never PUT without an externalId: the user would silently
+		// stop being owned.
+		return r, errors.New("provision: refusing to replace a user without an externalId")
+	}
+	u, err := e.Dir.Replace(ctx, scim.User{ID: it.Current.ID, ExternalID: it.ExternalID, UserName: it.UserName, DisplayName: it.DisplayName})
+	switch {
+	case err == nil:
+		r.ID = u.ID
+	case errors.Is(err, scim.ErrNotFound):
+		// Deleted meanwhile (a termination won the race): do not
+		// bring the user back.
+		r.Action, r.Reason = Skipped, "the user was deleted while being updated"
+	case it.Action == Adopt && !Transient(err):
+		// IDaaS documents that RAM may refuse to link console-made
+		// users: report it, do not retry it.
+		r.Action, r.Reason = Conflict, "RAM refused to link the existing user: "+err.Error()
+	case errors.Is(err, scim.ErrConflict) && settle:
+		return e.redecide(ctx, it, err)
+	case errors.Is(err, scim.ErrConflict):
+		r.Action, r.Reason = Conflict, "RAM refused the update: "+err.Error()
+	case errors.Is(err, scim.ErrInvalid):
+		r.Action, r.Reason = Rejected, "RAM refused the user: "+err.Error()
+	default:
+		return r, err
+	}
+	return r, nil
+}
+
+// suspend is rule 5b: AccessKeys Inactive, then the login profile, then
+// the marker.
+func (e *Engine) suspend(ctx context.Context, it Item, r Result) (Result, error) {
+	if e.Revoker == nil {
+		r.Action, r.Reason = Blocked, "suspension needs the RAM OpenAPI (OFFBOARD_CLEANUP=true and the function's role)"
+		return r, nil
+	}
+	u := *it.Current
+	_, steps, err := e.Revoker.Suspend(ctx, u.UserName, it.SuspendAt)
+	r.Steps = steps
+	if errors.Is(err, ramcred.ErrNoSuchUser) {
+		// Renamed or deleted since it was looked up: look again by id.
+		cur, gerr := e.Dir.Get(ctx, u.ID)
+		switch {
+		case errors.Is(gerr, scim.ErrNotFound):
+			r.Action, r.Reason = AlreadyAbsent, ""
+			return r, nil
+		case gerr != nil:
+			return r, gerr
+		case e.Rules.IsProtected(cur.UserName) || cur.ExternalID != u.ExternalID:
+			r.Action, r.Reason = Skipped, fmt.Sprintf("the user changed while being suspended (now %q, externalId %q)", cur.UserName, cur.ExternalID)
 			return r, nil
 		}
-		return e.remove(ctx, *it.Current)
+		r.UserName = cur.UserName
+		var more []ramcred.Step
+		_, more, err = e.Revoker.Suspend(ctx, cur.UserName, it.SuspendAt)
+		r.Steps = append(r.Steps, more...)
+	}
+	switch {
+	case err == nil:
+	case Transient(err):
+		return r, err
+	default:
+		r.Action, r.Reason = Blocked, "suspending the user failed: "+err.Error()
+	}
+	return r, nil
+}
+
+// resume is rule 5c: the marked AccessKeys and the login profile Active,
+// the marker cleared, then the attributes as for any mover.
+func (e *Engine) resume(ctx context.Context, it Item, r Result, settle bool) (Result, error) {
+	if e.Revoker == nil {
+		r.Action, r.Reason = Blocked, "resuming a suspended user needs the RAM OpenAPI (OFFBOARD_CLEANUP=true and the function's role)"
+		return r, nil
+	}
+	steps, err := e.Revoker.Resume(ctx, it.Current.UserName, *it.Marker)
+	r.Steps = steps
+	switch {
+	case err == nil:
+	case errors.Is(err, ramcred.ErrNoSuchUser):
+		r.Action, r.Reason = Skipped, "the user was renamed or deleted while being resumed; the next run looks again"
+		return r, nil
+	case Transient(err):
+		return r, err
+	default:
+		r.Action, r.Reason = Blocked, "resuming the user failed: "+err.Error()
+		return r, nil
+	}
+	if it.Diff == "" {
+		return r, nil
+	}
+	up := it
+	up.Action = Update
+	rr, err := e.replace(ctx, up, Result{Action: Update, ExternalID: it.ExternalID, UserName: it.UserName, ID: it.ID()}, settle)
+	if err != nil {
+		return r, err
+	}
+	if rr.Action != Update {
+		// Resumed, but the new attributes were refused: say so.
+		r.Reason = fmt.Sprintf("resumed, but the attribute update ended %s: %s", rr.Action, rr.Reason)
 	}
 	return r, nil
 }
@@ -112,48 +178,20 @@ func (e *Engine) execute1(ctx context.Context, it Item, settle bool) (Result, er
 // "unchanged" (or an update), a name taken meanwhile a conflict.
 func (e *Engine) redecide(ctx context.Context, it Item, cause error) (Result, error) {
 	d := Desired{ExternalID: it.ExternalID, UserName: it.UserName, DisplayName: it.DisplayName, Warnings: it.Warnings}
-	again, err := e.lookup(ctx, d)
+	again, err := e.decideLive(ctx, claim{desired: d, status: statusActive}, &Event{MayCreate: true, Resumes: true})
 	if err != nil {
-		return Result{ExternalID: it.ExternalID, UserName: it.UserName}, errors.Join(cause, err)
+		return Result{Action: it.Action, ExternalID: it.ExternalID, UserName: it.UserName}, errors.Join(cause, err)
 	}
 	if again.Action == Create {
 		// Still absent by both keys, yet refused: report RAM's answer.
-		return Result{Outcome: OutcomeConflict, ExternalID: it.ExternalID, UserName: it.UserName,
+		return Result{Action: Conflict, ExternalID: it.ExternalID, UserName: it.UserName,
 			Reason: "RAM refused the create: " + cause.Error()}, nil
 	}
 	return e.execute1(ctx, again, false)
 }
 
-// lookup decides for one employee on live state: the user carrying its
-// externalId and the user holding its userName, looked up in parallel.
-func (e *Engine) lookup(ctx context.Context, d Desired) (Item, error) {
-	type found struct {
-		u   scim.User
-		ok  bool
-		err error
-	}
-	byName := make(chan found, 1)
-	go func() {
-		u, ok, err := e.Dir.FindByUserName(ctx, d.UserName)
-		byName <- found{u, ok, err}
-	}()
-	ext, okExt, errExt := e.Dir.FindByExternalID(ctx, d.ExternalID)
-	name := <-byName
-	if err := errors.Join(errExt, name.err); err != nil {
-		return Item{}, err
-	}
-	var pe, pn *scim.User
-	if okExt {
-		pe = &ext
-	}
-	if name.ok {
-		pn = &name.u
-	}
-	return decide(d, pe, pn, e.Rules), nil
-}
-
 func (e *Engine) logOp(ctx context.Context, it Item, r Result, err error, d time.Duration) {
-	outcome := string(r.Outcome)
+	outcome := string(r.Action)
 	if err != nil {
 		outcome = "failed"
 	}

@@ -1,6 +1,8 @@
 package provision
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"sort"
 	"strings"
@@ -8,44 +10,68 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/ramsync/ramsync/pkg/hr"
+	"github.com/ramsync/ramsync/pkg/ramcred"
 	"github.com/ramsync/ramsync/pkg/scim"
 )
 
-// Action is what the plan decides for one employee or one user.
+// Action is ramsync's one result vocabulary (SPEC §4.2, §4.3, §4.4): what
+// the rulebook decides for an employee or a user, and, once carried out,
+// what became of it. A plan item's Action is the result it will have if
+// its write succeeds; a Result's Action is what happened. Webhook answers,
+// offboarding results and the report all use these words.
 type Action string
 
-// The actions. Create, Update, Adopt and Delete write; the others are
-// reported only.
+// The actions. Create, Update, Adopt, Suspend, Resume and Delete write;
+// the others are reported only.
 const (
-	Create    Action = "create"    // no user yet: make one
-	Update    Action = "update"    // the employee's user differs: replace it (PUT)
-	Delete    Action = "delete"    // an owned user nobody in the roster claims
-	Unchanged Action = "unchanged" // already right
-	Adopt     Action = "adopt"     // an unowned user with the employee's userName: link it (ADOPT_EXISTING)
-	Conflict  Action = "conflict"  // the userName is taken by someone else
-	Rejected  Action = "rejected"  // the HR record cannot become a valid user
-	Protected Action = "protected" // PROTECTED_USERS: never changed or deleted
-	Blocked   Action = "blocked"   // the delete was refused: RAM credentials or memberships remain
-	Skipped   Action = "skipped"   // left alone on purpose (fresh joiner, user vanished meanwhile)
+	Create           Action = "created"           // no user yet: make one
+	Update           Action = "updated"           // the employee's user differs: replace it (PUT)
+	Unchanged        Action = "unchanged"         // already right
+	Adopt            Action = "adopted"           // an unowned user with the employee's userName: link it (ADOPT_EXISTING)
+	Suspend          Action = "suspended"         // a leaver (or a frozen employee): AccessKeys and login off, marker set (rule 5b)
+	AlreadySuspended Action = "already suspended" // the marker is there: nothing to do
+	Resume           Action = "resumed"           // an active employee whose user is suspended: marked keys and login back on (rule 5c)
+	Delete           Action = "deleted"           // a leaver's user: cleared and deleted (rule 5)
+	AlreadyAbsent    Action = "already absent"    // a leaver without a user: done already
+	Blocked          Action = "blocked"           // the delete or suspension was refused: what remains is listed
+	Skipped          Action = "skipped"           // left alone on purpose (stale, fresh joiner, update of a suspended user, …)
+	Conflict         Action = "conflict"          // the userName is taken by someone else
+	Rejected         Action = "rejected"          // the HR record cannot become a valid user
+	Protected        Action = "protected"         // PROTECTED_USERS: never changed or deleted
+	NotOwned         Action = "not owned"         // the leaver's userName belongs to a user ramsync does not own
+	DryRun           Action = "dry run"           // a write that DRY_RUN kept from happening
 )
 
 // Writes reports whether the action changes RAM.
-func (a Action) Writes() bool { return a == Create || a == Update || a == Adopt || a == Delete }
+func (a Action) Writes() bool {
+	switch a {
+	case Create, Update, Adopt, Suspend, Resume, Delete:
+		return true
+	}
+	return false
+}
+
+// Removal reports whether the action takes access away: what the
+// deletion brakes count (rule 6).
+func (a Action) Removal() bool { return a == Suspend || a == Delete }
 
 // Item is one decision of a plan.
 type Item struct {
 	Action     Action
 	ExternalID string
-	// UserName and DisplayName are the wanted values (for Delete, the
+	// UserName and DisplayName are the wanted values (for a leaver, the
 	// user's current ones).
 	UserName    string
 	DisplayName string
-	// Current is the user as found, for Update, Adopt, Delete, Unchanged
-	// and Protected; nil when there is none.
+	// Current is the user as found, for every action about an existing
+	// user; nil when there is none.
 	Current *scim.User
-	// Diff is the attribute change (-current +wanted) for Update and Adopt.
+	// Diff is the attribute change (-current +wanted) for Update, Adopt
+	// and a Resume that also renames.
 	Diff string
-	// Reason says why, for Conflict, Rejected, Protected, Skipped, Blocked.
+	// Reason says why, for Conflict, Rejected, Protected, Skipped,
+	// Blocked, NotOwned, and a Delete after the grace.
 	Reason string
 	// Warnings are adjustments the mapping made.
 	Warnings []string
@@ -56,6 +82,10 @@ type Item struct {
 	// After is the RAM id of a leaver whose delete frees the wanted
 	// userName: the write waits for it (a rehire under a new employee id).
 	After string
+	// Marker is the suspension marker the user carries (nil: none).
+	Marker *ramcred.Marker
+	// SuspendAt is the time a Suspend writes in the marker.
+	SuspendAt time.Time
 }
 
 // ID returns the RAM id of the user the item is about, if any.
@@ -68,12 +98,13 @@ func (it Item) ID() string {
 
 // Rules are the protective settings (SPEC §3).
 type Rules struct {
-	// Protected holds lower-cased userNames never changed or deleted.
+	// Protected holds userNames never changed or deleted, lower-cased and
+	// without any @domain (rule 5e).
 	Protected map[string]bool
 	// AdoptExisting links an unowned user whose userName matches an employee.
 	AdoptExisting bool
 	// MaxDeletes and MaxDeletePercent are the deletion brakes: when the
-	// planned deletes exceed either, no delete is applied.
+	// planned removals exceed either, none is applied.
 	MaxDeletes       int
 	MaxDeletePercent float64
 	// Grace is LEAVER_GRACE: 0 deletes a leaver at once; more suspends it
@@ -84,14 +115,20 @@ type Rules struct {
 	EventMaxAge time.Duration
 }
 
-// IsProtected reports whether userName is in PROTECTED_USERS.
-func (r Rules) IsProtected(userName string) bool { return r.Protected[strings.ToLower(userName)] }
+// IsProtected reports whether userName is in PROTECTED_USERS: compared
+// without case and without any @domain on either side (rule 5e).
+func (r Rules) IsProtected(userName string) bool { return r.Protected[protectedKey(userName)] }
+
+func protectedKey(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "@")
+	return strings.ToLower(s)
+}
 
 // ParseProtected reads PROTECTED_USERS: comma-separated userNames.
 func ParseProtected(s string) map[string]bool {
 	m := map[string]bool{}
 	for _, n := range strings.Split(s, ",") {
-		if n = strings.ToLower(strings.TrimSpace(n)); n != "" {
+		if n = protectedKey(n); n != "" {
 			m[n] = true
 		}
 	}
@@ -100,12 +137,16 @@ func ParseProtected(s string) map[string]bool {
 
 // Brakes says whether the deletion brakes fired, and why.
 type Brakes struct {
-	Fired            bool    `json:"fired"`
-	Reason           string  `json:"reason,omitempty"`
+	Fired  bool   `json:"fired"`
+	Reason string `json:"reason,omitempty"`
+	// PlannedDeletes counts the planned removals: suspensions and deletes.
 	PlannedDeletes   int     `json:"plannedDeletes"`
 	Managed          int     `json:"managed"`
 	MaxDeletes       int     `json:"maxDeletes"`
 	MaxDeletePercent float64 `json:"maxDeletePercent"`
+	// Approved is set when an operator's approval let the held removals
+	// through (rule 6).
+	Approved bool `json:"approved,omitempty"`
 }
 
 // Plan is the full set of decisions for a roster against a directory.
@@ -116,6 +157,9 @@ type Plan struct {
 	// without an externalId.
 	Users, Managed, Unmanaged int
 	Brakes                    Brakes
+	// Approval is the hash of the removals the brakes hold ("" when they
+	// hold none): {"approve": Approval} lets exactly these through.
+	Approval string
 }
 
 // Count returns the number of items per action.
@@ -127,18 +171,56 @@ func (p *Plan) Count() map[Action]int {
 	return m
 }
 
-// Input is what a plan is computed from.
-type Input struct {
-	Desired  []Desired
-	Rejected []Rejection
-	Actual   []scim.User
-	// AsOf is the roster's as-of time: users created or modified after it
-	// are not deleted (a fresh joiner the roster does not know yet).
-	AsOf  time.Time
-	Rules Rules
+// Event is what the rulebook knows of an HR event that brought an
+// employee's record (nil in an Input for a roster).
+type Event struct {
+	// Type is hr.EventHired, EventUpdated, EventTerminated or EventSuspended.
+	Type string
+	// OccurredAt is the event's time; zero when the event gave none (then
+	// the staleness rules do not apply).
+	OccurredAt time.Time
+	// MayCreate lets the event create a missing user (a hire).
+	MayCreate bool
+	// Resumes lets an active record resume a suspended user (a hire, or a
+	// vendor's update; not ramsync's own employee.updated).
+	Resumes bool
 }
 
-// Compute decides, for every employee and every owned user, what to do.
+// Input is what a plan is computed from: a whole roster (Event nil), or
+// one employee's event with the users looked up for it.
+type Input struct {
+	// Desired are the active employees; Frozen the employees whose user
+	// must be suspended but who are not leavers (a Feishu user frozen).
+	Desired  []Desired
+	Frozen   []Desired
+	Rejected []Rejection
+	// Leavers are terminations named by an event. A roster names none:
+	// every owned user no record claims is a leaver.
+	Leavers []Leaver
+	Actual  []scim.User
+	// Markers are the suspension markers, by lower-cased RAM user name
+	// (the SCIM userName without any @domain).
+	Markers map[string]ramcred.Marker
+	// AsOf is the roster's as-of time: users created or modified after it
+	// are not removed (a fresh joiner the roster does not know yet), and a
+	// roster suspension's marker carries it.
+	AsOf time.Time
+	// Now is the time the plan is made (grace periods, event ages).
+	Now   time.Time
+	Rules Rules
+	// Event is set for the event paths (webhook, offboarding): only the
+	// employee the event names is decided, and owned users nobody claims
+	// are left alone.
+	Event *Event
+	// Approve is an operator's approval hash (rule 6): when it equals the
+	// plan's Approval the held removals go through; when it does not, no
+	// removal is applied.
+	Approve string
+}
+
+// Compute decides, for every employee and every owned user, what to do:
+// ramsync's one rulebook, used by the reconciler for a whole roster and by
+// the webhook and offboarding for one employee (an Input with Event set).
 // It is a pure function of its input: the same input gives the same plan,
 // in the same order.
 func Compute(in Input) Plan {
@@ -164,14 +246,24 @@ func Compute(in Input) Plan {
 	claimed := make(map[string]bool, len(in.Desired))
 	for _, d := range in.Desired {
 		claimed[d.ExternalID] = true
-		it := decide(d, idx.byExt[d.ExternalID], idx.byName[strings.ToLower(d.UserName)], in.Rules)
-		if n := wanted[strings.ToLower(d.UserName)]; n > 1 && it.Action != Protected &&
+		byExt := idx.byExt[d.ExternalID]
+		it := decide(d, byExt, idx.byName[strings.ToLower(d.UserName)], idx.marker(in.Markers, byExt), in)
+		if n := wanted[strings.ToLower(d.UserName)]; n > 1 && it.Action != Protected && it.Action != Skipped &&
 			(it.Current == nil || !strings.EqualFold(it.Current.UserName, d.UserName)) {
 			it = Item{Action: Conflict, ExternalID: d.ExternalID, UserName: d.UserName, DisplayName: d.DisplayName,
 				Current: it.Current, Warnings: d.Warnings,
 				Reason: fmt.Sprintf("userName %q is wanted by %d employees (%s)", d.UserName, n, strings.Join(claimants(in.Desired, d.UserName), ", "))}
 		}
 		p.Items = append(p.Items, it)
+	}
+	for _, d := range in.Frozen {
+		claimed[d.ExternalID] = true
+		byExt := idx.byExt[d.ExternalID]
+		p.Items = append(p.Items, decideFrozen(d, byExt, idx.marker(in.Markers, byExt), in))
+	}
+	for _, l := range in.Leavers {
+		claimed[l.ExternalID] = true
+		p.Items = append(p.Items, decideEventLeaver(l, idx, in))
 	}
 
 	for _, u := range in.Actual {
@@ -182,25 +274,61 @@ func Compute(in Input) Plan {
 		if !in.Rules.IsProtected(u.UserName) {
 			p.Managed++
 		}
-		if claimed[u.ExternalID] || held[u.ExternalID] {
+		if in.Event != nil || claimed[u.ExternalID] || held[u.ExternalID] {
 			continue
 		}
-		p.Items = append(p.Items, decideLeaver(u, in.AsOf, in.Rules))
+		cur := u
+		p.Items = append(p.Items, decideLeaver(&cur, idx.marker(in.Markers, &cur), in))
 	}
 
-	p.Brakes = brakes(p.Items, p.Managed, in.Rules)
-	if !p.Brakes.Fired {
-		freeLeaversNames(p.Items, idx, in.Rules)
+	if in.Event == nil {
+		p.Brakes = brakes(p.Items, p.Managed, in.Rules)
+		if p.Brakes.Fired {
+			p.Approval = approval(p.Items)
+			switch {
+			case in.Approve != "" && in.Approve == p.Approval:
+				p.Brakes.Fired, p.Brakes.Approved = false, true
+				p.Brakes.Reason = "approved: " + p.Brakes.Reason
+			case in.Approve != "":
+				p.Brakes.Reason = fmt.Sprintf("approval %q does not match the removals held now (%s): none applied; %s", short(in.Approve), p.Approval, p.Brakes.Reason)
+			}
+		} else if in.Approve != "" && p.Brakes.PlannedDeletes > 0 {
+			// Nothing is held now, so the approval names removals that
+			// are not this plan's: apply none of them.
+			p.Brakes.Fired = true
+			p.Brakes.Reason = fmt.Sprintf("approval %q does not match: the brakes hold no removal now; none applied", short(in.Approve))
+		}
+		if !p.Brakes.Fired {
+			freeLeaversNames(p.Items, idx, in)
+		}
 	}
 	sortItems(p.Items)
 	return p
+}
+
+// approval hashes exactly the removals a plan holds: what an operator
+// approves (rule 6).
+func approval(items []Item) string {
+	var lines []string
+	for _, it := range items {
+		if it.Action.Removal() {
+			lines = append(lines, string(it.Action)+"\x00"+it.ExternalID+"\x00"+it.ID())
+		}
+	}
+	sort.Strings(lines)
+	h := sha256.New()
+	for _, l := range lines {
+		h.Write([]byte(l))
+		h.Write([]byte{'\n'})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:32]
 }
 
 // freeLeaversNames lets an employee take a userName held by a leaver
 // whose user this plan deletes: the write is planned to run after that
 // delete (Apply deletes first). Without it, a rehire under a new employee
 // id would wait a night.
-func freeLeaversNames(items []Item, idx index, r Rules) {
+func freeLeaversNames(items []Item, idx index, in Input) {
 	deleted := map[string]bool{}
 	for _, it := range items {
 		if it.Action == Delete {
@@ -212,7 +340,8 @@ func freeLeaversNames(items []Item, idx index, r Rules) {
 			continue
 		}
 		d := Desired{ExternalID: it.ExternalID, UserName: it.UserName, DisplayName: it.DisplayName, Warnings: it.Warnings}
-		again := decide(d, idx.byExt[it.ExternalID], nil, r)
+		byExt := idx.byExt[it.ExternalID]
+		again := decide(d, byExt, nil, idx.marker(in.Markers, byExt), in)
 		if again.Action.Writes() {
 			again.After = it.Holder.ID
 			items[i] = again
@@ -231,18 +360,45 @@ func claimants(desired []Desired, userName string) []string {
 	return ids
 }
 
-// decide is the rule for one employee given the user carrying its
-// externalId (byExt) and the user holding its userName (byName); both may
-// be nil. The webhook applies the same rule to live lookups.
-func decide(d Desired, byExt, byName *scim.User, r Rules) Item {
+// recordTime is when the HR record was true: the event's time, or the
+// roster's as-of time. Zero when unknown (an event without occurredAt).
+func recordTime(in Input) time.Time {
+	if in.Event != nil {
+		return in.Event.OccurredAt
+	}
+	return in.AsOf
+}
+
+// tooOld is rule 5d's EVENT_MAX_AGE: the reason an event is skipped, or "".
+func tooOld(in Input) string {
+	if in.Event == nil || in.Event.OccurredAt.IsZero() || in.Rules.EventMaxAge <= 0 {
+		return ""
+	}
+	if age := in.Now.Sub(in.Event.OccurredAt); age > in.Rules.EventMaxAge {
+		return fmt.Sprintf("stale: the event occurred at %s, %s ago, more than EVENT_MAX_AGE %s", stamp(in.Event.OccurredAt), age.Round(time.Second), in.Rules.EventMaxAge)
+	}
+	return ""
+}
+
+func stamp(t time.Time) string { return t.UTC().Format(time.RFC3339) }
+
+// decide is the rule for an active employee given the user carrying its
+// externalId (byExt), the user holding its userName (byName) and byExt's
+// suspension marker; each may be nil.
+func decide(d Desired, byExt, byName *scim.User, m *ramcred.Marker, in Input) Item {
+	r := in.Rules
 	if byExt == nil && byName != nil && byName.ExternalID == d.ExternalID {
 		// Live lookups raced a concurrent create of this very employee.
 		byExt = byName
 	}
-	it := Item{ExternalID: d.ExternalID, UserName: d.UserName, DisplayName: d.DisplayName, Warnings: d.Warnings, Current: byExt}
+	it := Item{ExternalID: d.ExternalID, UserName: d.UserName, DisplayName: d.DisplayName, Warnings: d.Warnings, Current: byExt, Marker: m}
 	holder := byName
 	if holder != nil && byExt != nil && holder.ID == byExt.ID {
 		holder = nil // its own name
+	}
+	if why := tooOld(in); why != "" {
+		it.Action, it.Reason = Skipped, why
+		return it
 	}
 	switch {
 	case byExt != nil && r.IsProtected(byExt.UserName):
@@ -253,6 +409,8 @@ func decide(d Desired, byExt, byName *scim.User, r Rules) Item {
 		// Not even created: a user ramsync made under a protected name
 		// could never be changed or deleted again.
 		it.Action, it.Reason = Protected, fmt.Sprintf("userName %q is in PROTECTED_USERS: ramsync never creates, changes or deletes it", d.UserName)
+	case byExt != nil && m != nil:
+		return decideSuspended(it, holder, in)
 	case byExt != nil && byExt.UserName == d.UserName && byExt.DisplayName == d.DisplayName:
 		it.Action = Unchanged
 	case holder != nil && holder.Owned():
@@ -268,22 +426,146 @@ func decide(d Desired, byExt, byName *scim.User, r Rules) Item {
 	default:
 		it.Action = Create
 	}
+	if in.Event != nil && !in.Event.MayCreate && (it.Action == Create || it.Action == Adopt) {
+		it.Action, it.Current, it.Diff = Skipped, nil, ""
+		it.Reason = "no RAM user carries this employee id, and an update does not create one (a hire does; so does the nightly reconcile when the roster says active)"
+	}
 	return it
 }
 
-// decideLeaver is the rule for an owned user no roster record claims.
-func decideLeaver(u scim.User, asOf time.Time, r Rules) Item {
-	cur := u
-	it := Item{ExternalID: u.ExternalID, UserName: u.UserName, DisplayName: u.DisplayName, Current: &cur}
+// decideSuspended is rule 5c for an active employee whose user carries a
+// suspension marker: resume it when the record is newer than the marker.
+func decideSuspended(it Item, holder *scim.User, in Input) Item {
+	m := it.Marker
+	at := recordTime(in)
 	switch {
-	case r.IsProtected(u.UserName):
-		it.Action, it.Reason = Protected, "not in the roster, but in PROTECTED_USERS"
-	case u.Meta.Created.IsZero() && u.Meta.LastModified.IsZero():
-		it.Action, it.Reason = Skipped, "not in the roster, but RAM gave no creation time, so it cannot be shown to predate the roster"
-	case u.Meta.Created.After(asOf) || u.Meta.LastModified.After(asOf):
-		it.Action, it.Reason = Skipped, fmt.Sprintf("not in the roster, but created or changed after the roster's as-of time %s (a fresh joiner)", asOf.UTC().Format(time.RFC3339))
+	case !at.IsZero() && at.Before(m.At):
+		it.Action = Skipped
+		it.Reason = fmt.Sprintf("stale: the record (as of %s) is older than the user's suspension at %s", stamp(at), stamp(m.At))
+	case in.Event != nil && !in.Event.Resumes:
+		it.Action = Skipped
+		it.Reason = fmt.Sprintf("the user is suspended (since %s): an update does not resume it; a hire, or the roster saying active, does", stamp(m.At))
+	case holder != nil:
+		it.Action, it.Holder = Conflict, holder
+		it.Reason = fmt.Sprintf("the suspended user cannot be resumed under userName %q: user %s holds it", it.UserName, holder.ID)
 	default:
+		it.Action = Resume
+		if it.Current.UserName != it.UserName || it.Current.DisplayName != it.DisplayName {
+			it.Diff = diff(it.Current, Desired{ExternalID: it.ExternalID, UserName: it.UserName, DisplayName: it.DisplayName})
+		}
+	}
+	return it
+}
+
+// decideFrozen is the rule for an employee whose user must be suspended
+// without the employee leaving (rule 5b; SPEC §4.6 Feishu frozen).
+func decideFrozen(d Desired, byExt *scim.User, m *ramcred.Marker, in Input) Item {
+	it := Item{ExternalID: d.ExternalID, UserName: d.UserName, DisplayName: d.DisplayName, Warnings: d.Warnings, Current: byExt, Marker: m}
+	if why := tooOld(in); why != "" {
+		it.Action, it.Reason = Skipped, why
+		return it
+	}
+	switch {
+	case in.Rules.Grace <= 0:
+		it.Action, it.Reason = Skipped, "frozen: suspension needs LEAVER_GRACE > 0"
+	case byExt == nil:
+		it.Action, it.Reason = Skipped, "frozen: no RAM user carries this employee id, so there is nothing to suspend"
+	case in.Rules.IsProtected(byExt.UserName) || in.Rules.IsProtected(d.UserName):
+		it.Action, it.Reason = Protected, fmt.Sprintf("user %q is in PROTECTED_USERS", byExt.UserName)
+	case m != nil:
+		it.Action = AlreadySuspended
+	default:
+		return suspendOrStale(it, byExt, in)
+	}
+	return it
+}
+
+// suspendOrStale suspends u unless the event predates it (rule 5d) or the
+// roster predates it (rule 5a).
+func suspendOrStale(it Item, u *scim.User, in Input) Item {
+	if why := staleRemoval(u, in); why != "" {
+		it.Action, it.Reason = Skipped, why
+		return it
+	}
+	it.Action = Suspend
+	it.SuspendAt = recordTime(in)
+	if it.SuspendAt.IsZero() {
+		it.SuspendAt = in.Now
+	}
+	it.SuspendAt = it.SuspendAt.UTC().Truncate(time.Second)
+	return it
+}
+
+// staleRemoval says why u must not be removed for this record, or "": a
+// termination event older than the user (it was made for a later hire),
+// or a roster older than the user's last change (a fresh joiner).
+func staleRemoval(u *scim.User, in Input) string {
+	if in.Event != nil {
+		// RAM's times have whole seconds: within the creation's second
+		// is not before it.
+		if at := in.Event.OccurredAt; !at.IsZero() && at.Before(u.Meta.Created.Truncate(time.Second)) {
+			return fmt.Sprintf("stale: the event occurred at %s, before the user was created (%s) for a later hire", stamp(at), stamp(u.Meta.Created))
+		}
+		return ""
+	}
+	switch {
+	case u.Meta.Created.IsZero() && u.Meta.LastModified.IsZero():
+		return "not in the roster, but RAM gave no creation time, so it cannot be shown to predate the roster"
+	case u.Meta.Created.After(in.AsOf) || u.Meta.LastModified.After(in.AsOf):
+		return fmt.Sprintf("not in the roster, but created or changed after the roster's as-of time %s (a fresh joiner)", stamp(in.AsOf))
+	}
+	return ""
+}
+
+// decideLeaver is the rule for an owned user whose employee is a leaver:
+// named by a termination event, marked terminated in the roster, or not
+// in the roster at all.
+func decideLeaver(u *scim.User, m *ramcred.Marker, in Input) Item {
+	it := Item{ExternalID: u.ExternalID, UserName: u.UserName, DisplayName: u.DisplayName, Current: u, Marker: m}
+	if why := tooOld(in); why != "" {
+		it.Action, it.Reason = Skipped, why
+		return it
+	}
+	switch {
+	case in.Rules.IsProtected(u.UserName) && in.Event == nil:
+		it.Action, it.Reason = Protected, "not in the roster, but in PROTECTED_USERS"
+	case in.Rules.IsProtected(u.UserName):
+		it.Action, it.Reason = Protected, fmt.Sprintf("user %q is in PROTECTED_USERS", u.UserName)
+	case in.Rules.Grace <= 0:
+		if why := staleRemoval(u, in); why != "" {
+			it.Action, it.Reason = Skipped, why
+		} else {
+			it.Action = Delete
+		}
+	case m == nil:
+		return suspendOrStale(it, u, in)
+	case in.Event == nil && !in.Now.Before(m.At.Add(in.Rules.Grace)):
 		it.Action = Delete
+		it.Reason = fmt.Sprintf("suspended at %s; LEAVER_GRACE %s is over", stamp(m.At), in.Rules.Grace)
+	default:
+		it.Action = AlreadySuspended
+	}
+	return it
+}
+
+// decideEventLeaver is the rule for a termination event: the user found
+// by exactly its externalId, else nothing of ours.
+func decideEventLeaver(l Leaver, idx index, in Input) Item {
+	if u := idx.byExt[l.ExternalID]; u != nil {
+		if l.UserName != "" && in.Rules.IsProtected(l.UserName) {
+			return Item{Action: Protected, ExternalID: l.ExternalID, UserName: u.UserName, Current: u,
+				Reason: fmt.Sprintf("userName %q is in PROTECTED_USERS", l.UserName)}
+		}
+		return decideLeaver(u, idx.marker(in.Markers, u), in)
+	}
+	it := Item{Action: AlreadyAbsent, ExternalID: l.ExternalID, UserName: l.UserName}
+	if h := idx.byName[strings.ToLower(l.UserName)]; l.UserName != "" && h != nil {
+		it.Action, it.UserName, it.Current = NotOwned, h.UserName, h
+		if h.Owned() {
+			it.Reason = fmt.Sprintf("no user carries externalId %q; user %q belongs to employee %q", l.ExternalID, h.UserName, h.ExternalID)
+		} else {
+			it.Reason = fmt.Sprintf("no user carries externalId %q; user %q has no externalId, so ramsync does not own it", l.ExternalID, h.UserName)
+		}
 	}
 	return it
 }
@@ -291,7 +573,7 @@ func decideLeaver(u scim.User, asOf time.Time, r Rules) Item {
 func brakes(items []Item, managed int, r Rules) Brakes {
 	b := Brakes{Managed: managed, MaxDeletes: r.MaxDeletes, MaxDeletePercent: r.MaxDeletePercent}
 	for _, it := range items {
-		if it.Action == Delete {
+		if it.Action.Removal() {
 			b.PlannedDeletes++
 		}
 	}
@@ -302,10 +584,10 @@ func brakes(items []Item, managed int, r Rules) Brakes {
 	switch {
 	case b.PlannedDeletes > r.MaxDeletes:
 		b.Fired = true
-		b.Reason = fmt.Sprintf("deletion threshold exceeded: %d planned deletes > MAX_DELETES %d", b.PlannedDeletes, r.MaxDeletes)
+		b.Reason = fmt.Sprintf("deletion threshold exceeded: %d planned removals (suspensions and deletes) > MAX_DELETES %d", b.PlannedDeletes, r.MaxDeletes)
 	case pct > r.MaxDeletePercent:
 		b.Fired = true
-		b.Reason = fmt.Sprintf("deletion threshold exceeded: %d planned deletes are %.1f%% of %d managed users > MAX_DELETE_PERCENT %g", b.PlannedDeletes, pct, managed, r.MaxDeletePercent)
+		b.Reason = fmt.Sprintf("deletion threshold exceeded: %d planned removals (suspensions and deletes) are %.1f%% of %d managed users > MAX_DELETE_PERCENT %g", b.PlannedDeletes, pct, managed, r.MaxDeletePercent)
 	}
 	return b
 }
@@ -321,7 +603,8 @@ func diff(cur *scim.User, d Desired) string {
 	return strings.TrimSpace(strings.ReplaceAll(s, "\u00a0", " "))
 }
 
-var actionOrder = map[Action]int{Delete: 0, Create: 1, Update: 2, Adopt: 3, Blocked: 4, Conflict: 5, Rejected: 6, Protected: 7, Skipped: 8, Unchanged: 9}
+var actionOrder = map[Action]int{Delete: 0, Suspend: 1, Create: 2, Resume: 3, Update: 4, Adopt: 5, Blocked: 6, Conflict: 7,
+	Rejected: 8, Protected: 9, NotOwned: 10, Skipped: 11, AlreadySuspended: 12, AlreadyAbsent: 13, Unchanged: 14}
 
 func sortItems(items []Item) {
 	sort.SliceStable(items, func(i, j int) bool {
@@ -351,4 +634,30 @@ func newIndex(users []scim.User) index {
 		idx.byName[strings.ToLower(u.UserName)] = u
 	}
 	return idx
+}
+
+// marker returns u's suspension marker, if any.
+func (index) marker(markers map[string]ramcred.Marker, u *scim.User) *ramcred.Marker {
+	if u == nil || len(markers) == 0 {
+		return nil
+	}
+	if m, ok := markers[RAMName(u.UserName)]; ok {
+		return &m
+	}
+	return nil
+}
+
+// RAMName is the key of a user in Input.Markers: the SCIM userName
+// lower-cased, without any @domain.
+func RAMName(userName string) string {
+	n, _, _ := strings.Cut(userName, "@")
+	return strings.ToLower(n)
+}
+
+// statusOf says which list of an Input an employee's record belongs in.
+func statusOf(s hr.Status) hr.Status {
+	if s == "" {
+		return hr.StatusActive
+	}
+	return s
 }

@@ -251,11 +251,11 @@ func TestComputeBrakes(t *testing.T) {
 	}{
 		{"under both", 100, 95, Rules{MaxDeletes: 25, MaxDeletePercent: 10}, false, "", 5},
 		{"exactly at percent", 100, 90, Rules{MaxDeletes: 25, MaxDeletePercent: 10}, false, "", 10},
-		{"over percent", 100, 89, Rules{MaxDeletes: 25, MaxDeletePercent: 10}, true, "11 planned deletes are 11.0% of 100 managed users > MAX_DELETE_PERCENT 10", 11},
+		{"over percent", 100, 89, Rules{MaxDeletes: 25, MaxDeletePercent: 10}, true, "11 planned removals (suspensions and deletes) are 11.0% of 100 managed users > MAX_DELETE_PERCENT 10", 11},
 		{"exactly at count", 1000, 975, Rules{MaxDeletes: 25, MaxDeletePercent: 10}, false, "", 25},
-		{"over count", 1000, 974, Rules{MaxDeletes: 25, MaxDeletePercent: 10}, true, "26 planned deletes > MAX_DELETES 25", 26},
-		{"half the roster gone", 1000, 500, Rules{MaxDeletes: 25, MaxDeletePercent: 10}, true, "deletion threshold exceeded: 500 planned deletes > MAX_DELETES 25", 500},
-		{"zero allows none", 10, 9, Rules{MaxDeletes: 0, MaxDeletePercent: 100}, true, "1 planned deletes > MAX_DELETES 0", 1},
+		{"over count", 1000, 974, Rules{MaxDeletes: 25, MaxDeletePercent: 10}, true, "26 planned removals (suspensions and deletes) > MAX_DELETES 25", 26},
+		{"half the roster gone", 1000, 500, Rules{MaxDeletes: 25, MaxDeletePercent: 10}, true, "deletion threshold exceeded: 500 planned removals (suspensions and deletes) > MAX_DELETES 25", 500},
+		{"zero allows none", 10, 9, Rules{MaxDeletes: 0, MaxDeletePercent: 100}, true, "1 planned removals (suspensions and deletes) > MAX_DELETES 0", 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

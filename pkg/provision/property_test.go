@@ -105,7 +105,7 @@ func TestIdempotence(t *testing.T) {
 		// Every change of the first run is unchanged in the second.
 		done := map[string]bool{}
 		for _, ch := range rep1.Changes {
-			if ch.Outcome == provision.OutcomeCreated || ch.Outcome == provision.OutcomeUpdated || ch.Outcome == provision.OutcomeAdopted {
+			if ch.Status == provision.StatusDone && (ch.Action == provision.Create || ch.Action == provision.Update || ch.Action == provision.Adopt) {
 				done[ch.ExternalID] = true
 			}
 		}

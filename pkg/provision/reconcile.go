@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/ramsync/ramsync/pkg/hr"
+	"github.com/ramsync/ramsync/pkg/ramcred"
 	"github.com/ramsync/ramsync/pkg/scim"
 )
 
@@ -74,18 +75,32 @@ func (e *Engine) Reconcile(ctx context.Context, runID string, load func(context.
 	roster = nil
 	planMs := lap()
 	actual, err := e.Dir.List(ctx)
-	rep.Timings.ListMs = lap()
 	if err != nil {
+		rep.Timings.ListMs = lap()
 		rep.Aborted = "listing RAM users failed: " + err.Error()
 		return finish(fmt.Errorf("%w: %w", ErrAborted, err))
 	}
-	plan := Compute(Input{Desired: w.Desired, Rejected: w.Rejected, Actual: actual, AsOf: asOf, Rules: e.Rules})
+	var markers map[string]ramcred.Marker
+	if e.Rules.Grace > 0 && e.Revoker != nil {
+		// The suspension state lives on the RAM users (rule 5b).
+		markers, err = e.Revoker.Markers(ctx)
+		if err != nil {
+			rep.Timings.ListMs = lap()
+			rep.Aborted = "reading the suspension markers (RAM ListUsers) failed: " + err.Error()
+			return finish(fmt.Errorf("%w: %w", ErrAborted, err))
+		}
+	}
+	rep.Timings.ListMs = lap()
+	plan := Compute(Input{Desired: w.Desired, Frozen: w.Frozen, Rejected: w.Rejected, Actual: actual, Markers: markers,
+		AsOf: asOf, Now: e.now(), Rules: e.Rules, Approve: e.Approve})
 	w = Wanted{}
 	rep.Timings.PlanMs = planMs + lap()
-	rep.Directory = DirectoryInfo{Users: plan.Users, Managed: plan.Managed, Unmanaged: plan.Unmanaged}
+	rep.Directory = DirectoryInfo{Users: plan.Users, Managed: plan.Managed, Unmanaged: plan.Unmanaged, Suspended: len(markers)}
 	rep.Brakes = plan.Brakes
+	rep.Approval = plan.Approval
 	if plan.Brakes.Fired {
-		e.log().WarnContext(ctx, "deletion brakes fired: no user will be deleted", "reason", plan.Brakes.Reason)
+		e.log().WarnContext(ctx, "deletion brakes fired: no user will be suspended or deleted", "reason", plan.Brakes.Reason,
+			"approval", plan.Approval)
 	}
 	changes := e.Apply(ctx, plan)
 	rep.Timings.ApplyMs = lap()
@@ -98,6 +113,7 @@ func (e *Engine) logSummary(ctx context.Context, r *Report) {
 	e.log().InfoContext(ctx, "reconcile finished",
 		"runId", r.RunID, "dryRun", r.DryRun, "aborted", r.Aborted,
 		"create", c.Create, "update", c.Update, "delete", c.Delete, "adopt", c.Adopt, "unchanged", c.Unchanged,
+		"suspend", c.Suspend, "alreadySuspended", c.AlreadySuspended, "resume", c.Resume,
 		"conflict", c.Conflict, "rejected", c.Rejected, "protected", c.Protected, "blocked", c.Blocked,
 		"skipped", c.Skipped, "failed", c.Failed, "held", c.Held, "deferred", c.Deferred,
 		"brakesFired", r.Brakes.Fired, "scimCalls", r.SCIMCalls.Total,

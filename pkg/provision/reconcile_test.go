@@ -90,7 +90,7 @@ func TestBrakesHoldHalfTheRosterGone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !rep.Brakes.Fired || !strings.Contains(rep.Brakes.Reason, "deletion threshold exceeded: 500 planned deletes > MAX_DELETES 25") {
+	if !rep.Brakes.Fired || !strings.Contains(rep.Brakes.Reason, "deletion threshold exceeded: 500 planned removals (suspensions and deletes) > MAX_DELETES 25") {
 		t.Errorf("brakes = %+v", rep.Brakes)
 	}
 	if rep.Counts.Delete != 0 || rep.Counts.Held != 500 || len(rep.LeftForNextRun) != 500 {

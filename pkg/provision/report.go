@@ -89,6 +89,9 @@ type DirectoryInfo struct {
 	Users     int `json:"users"`
 	Managed   int `json:"managed"`
 	Unmanaged int `json:"unmanaged"`
+	// Suspended counts the users carrying a suspension marker (read only
+	// with LEAVER_GRACE > 0).
+	Suspended int `json:"suspended"`
 }
 
 // Counts are the run's final outcomes (in a dry run, the planned ones).
@@ -106,17 +109,29 @@ type Counts struct {
 	Failed    int `json:"failed"`
 	Held      int `json:"held"`
 	Deferred  int `json:"deferred"`
+	// Suspend, AlreadySuspended and Resume are rule 5b and 5c's.
+	Suspend          int `json:"suspend"`
+	AlreadySuspended int `json:"alreadySuspended"`
+	Resume           int `json:"resume"`
+	// AlreadyAbsent counts deletes that found the user gone (also in Delete).
+	AlreadyAbsent int `json:"alreadyAbsent"`
+	// DryRun counts the writes a dry run did not make (also counted under
+	// their planned action).
+	DryRun int `json:"dryRun"`
 }
 
-// Entry is one line of a report.
+// Entry is one line of a report. Action is what happened (for a write
+// not done: what was planned, with Status saying why not); Planned is the
+// plan's action when the result differs from it (a create that ended a
+// conflict).
 type Entry struct {
 	Action     Action         `json:"action"`
+	Planned    Action         `json:"planned,omitempty"`
 	ExternalID string         `json:"externalId,omitempty"`
 	UserName   string         `json:"userName,omitempty"`
 	ID         string         `json:"id,omitempty"`
 	Record     string         `json:"record,omitempty"`
 	Status     Status         `json:"status,omitempty"`
-	Outcome    Outcome        `json:"outcome,omitempty"`
 	Diff       string         `json:"diff,omitempty"`
 	Reason     string         `json:"reason,omitempty"`
 	Error      string         `json:"error,omitempty"`
@@ -156,11 +171,11 @@ func (r *Report) reported(it Item) {
 		r.Warnings = append(r.Warnings, Entry{Action: it.Action, ExternalID: it.ExternalID, UserName: it.UserName, Warnings: it.Warnings})
 	}
 	r.count(Change{Item: it})
-	if it.Action == Unchanged {
+	switch it.Action {
+	case Unchanged, AlreadySuspended, AlreadyAbsent:
 		return // counted only: a steady run has one per user
 	}
-	e := Entry{Action: it.Action, ExternalID: it.ExternalID, UserName: it.UserName, ID: it.ID(), Record: it.Record,
-		Outcome: reportedOutcome[it.Action], Reason: it.Reason}
+	e := Entry{Action: it.Action, ExternalID: it.ExternalID, UserName: it.UserName, ID: it.ID(), Record: it.Record, Reason: it.Reason}
 	switch it.Action {
 	case Rejected:
 		r.Rejections = append(r.Rejections, e)
@@ -168,19 +183,24 @@ func (r *Report) reported(it Item) {
 		r.Conflicts = append(r.Conflicts, e)
 	case Protected:
 		r.Protected = append(r.Protected, e)
-	case Skipped:
+	case Skipped, NotOwned:
 		r.Skipped = append(r.Skipped, e)
 	}
 }
 
-var reportedOutcome = map[Action]Outcome{Unchanged: OutcomeUnchanged, Conflict: OutcomeConflict, Rejected: OutcomeRejected,
-	Protected: OutcomeProtected, Skipped: OutcomeSkipped, Blocked: OutcomeBlocked}
-
 // written tallies a write.
 func (r *Report) written(c Change) {
 	e := Entry{Action: c.Action, ExternalID: c.ExternalID, UserName: c.UserName, ID: c.ID(), Record: c.Record,
-		Status: c.Status, Outcome: c.Result.Outcome, Diff: c.Diff, Reason: c.Result.Reason,
-		Blockers: c.Result.Blockers, Steps: c.Result.Steps}
+		Status: c.Status, Diff: c.Diff, Reason: c.Result.Reason, Blockers: c.Result.Blockers, Steps: c.Result.Steps}
+	if c.Status == StatusDone && c.Result.Action != "" && c.Result.Action != c.Action {
+		e.Action, e.Planned = c.Result.Action, c.Action
+	}
+	if c.Status == StatusDryRun {
+		e.Reason = ""
+	}
+	if e.Reason == "" {
+		e.Reason = c.Reason
+	}
 	if e.ID == "" {
 		e.ID = c.Result.ID
 	}
@@ -199,20 +219,24 @@ func (r *Report) written(c Change) {
 	case StatusHeld, StatusDeferred:
 		r.LeftForNextRun = append(r.LeftForNextRun, e)
 	}
+	if c.Status != StatusDone {
+		return
+	}
 	// A write can end as a conflict, a skip or a rejection after a
 	// 409, 404 or 400.
-	switch c.Result.Outcome {
-	case OutcomeRejected:
+	switch c.Result.Action {
+	case Rejected:
 		r.Rejections = append(r.Rejections, e)
-	case OutcomeConflict:
+	case Conflict:
 		r.Conflicts = append(r.Conflicts, e)
-	case OutcomeSkipped:
+	case Skipped:
 		r.Skipped = append(r.Skipped, e)
 	}
 }
 
 func (r *Report) count(c Change) {
 	k := &r.Counts
+	a := c.Action
 	switch c.Status {
 	case StatusFailed:
 		k.Failed++
@@ -223,39 +247,21 @@ func (r *Report) count(c Change) {
 	case StatusDeferred:
 		k.Deferred++
 		return
+	case StatusDryRun:
+		k.DryRun++
 	case StatusDone:
-		switch c.Result.Outcome {
-		case OutcomeCreated:
-			k.Create++
-		case OutcomeUpdated:
-			k.Update++
-		case OutcomeAdopted:
-			k.Adopt++
-		case OutcomeDeleted, OutcomeAlreadyAbsent:
-			k.Delete++
-		case OutcomeUnchanged:
-			k.Unchanged++
-		case OutcomeBlocked:
-			k.Blocked++
-		case OutcomeConflict:
-			k.Conflict++
-		case OutcomeRejected:
-			k.Rejected++
-		case OutcomeSkipped:
-			k.Skipped++
-		case OutcomeProtected:
-			k.Protected++
-		}
-		return
+		a = c.Result.Action
 	}
-	// Reported-only items, and planned writes in a dry run.
-	switch c.Action {
+	switch a {
 	case Create:
 		k.Create++
 	case Update:
 		k.Update++
 	case Delete:
 		k.Delete++
+	case AlreadyAbsent:
+		k.Delete++
+		k.AlreadyAbsent++
 	case Adopt:
 		k.Adopt++
 	case Unchanged:
@@ -268,7 +274,13 @@ func (r *Report) count(c Change) {
 		k.Protected++
 	case Blocked:
 		k.Blocked++
-	case Skipped:
+	case Skipped, NotOwned:
 		k.Skipped++
+	case Suspend:
+		k.Suspend++
+	case AlreadySuspended:
+		k.AlreadySuspended++
+	case Resume:
+		k.Resume++
 	}
 }

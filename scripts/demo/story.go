@@ -96,7 +96,7 @@ func story(ctx context.Context, l *localrun.Local, tl *timeline) error {
 	for _, s := range off.Steps {
 		steps = append(steps, s.Action+" "+s.Target)
 	}
-	tl.say("offboarding  E1003 → %s %s; revoked first: %s", off.Outcome, off.UserName, strings.Join(steps, ", "))
+	tl.say("offboarding  E1003 → %s %s; revoked first: %s", off.Action, off.UserName, strings.Join(steps, ", "))
 
 	tl.step("Drift: HR hired Chen Liu while the webhook was down; the contractor left long ago")
 	if err := l.WriteRoster(time.Now().Add(-time.Minute), []map[string]any{
@@ -141,5 +141,5 @@ func statusOf(e provision.Entry) string {
 	if e.Status == provision.StatusDryRun {
 		return "(would be done)"
 	}
-	return string(e.Outcome)
+	return string(e.Status)
 }
