@@ -58,7 +58,7 @@ func (e *Error) Transient() bool {
 		return true
 	case e.Code != "":
 		return e.Status == 429 || e.Status >= 500
-	case errors.Is(e.Err, context.Canceled):
+	case errors.Is(e.Err, context.Canceled), errors.Is(e.Err, errNoTime), errors.Is(e.Err, errNoPrincipal):
 		return false
 	}
 	if e.Err == nil {

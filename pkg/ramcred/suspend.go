@@ -21,11 +21,18 @@ import (
 // error. A key that was already Inactive is not in the marker, so a
 // Suspend that failed after deactivating keys and is run again writes a
 // marker without them: a Resume then leaves them Inactive (access stays
-// cut; an administrator reactivates them). If RAM knows no user of that
-// name, the error matches ErrNoSuchUser.
+// cut; an administrator reactivates them). Suspend does not read the
+// Comments: call it for a user without a marker (one with a marker is
+// "already suspended", SPEC rule 5b), since it overwrites a marker with
+// the keys it deactivated this time, usually none. If RAM knows no user of
+// that name, the error matches ErrNoSuchUser. A zero at is refused before
+// any call.
 func (c *Client) Suspend(ctx context.Context, userName string, at time.Time) (m Marker, steps []Step, err error) {
 	defer func() { err = noSuchUser(err) }()
 	name := ramName(userName)
+	if at.IsZero() {
+		return m, nil, &Error{Action: "Suspend", UserName: name, Err: errNoTime}
+	}
 	m = Marker{At: at.UTC().Truncate(time.Second)}
 	keys, err := c.accessKeys(ctx, name)
 	if err != nil {
@@ -159,7 +166,11 @@ func (c *Client) principal(ctx context.Context, name string) (string, error) {
 	return resp.User.UserPrincipalName, nil
 }
 
-var errNoPrincipal = errors.New("IMS GetUser answered no UserPrincipalName; check IMSEndpoint points at the IMS API")
+// Mistakes that no retry mends.
+var (
+	errNoTime      = errors.New("no termination time for the marker; pass the event's occurredAt or the time it was processed")
+	errNoPrincipal = errors.New("IMS GetUser answered no UserPrincipalName; check IMSEndpoint points at the IMS API")
+)
 
 // setComments writes the user's Comments (RAM UpdateUser) and appends the
 // step.

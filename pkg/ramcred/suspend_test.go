@@ -275,6 +275,11 @@ func TestSuspendUnknownUser(t *testing.T) {
 	if _, err := c.Resume(ctx, "nobody", ramcred.Marker{At: at}); !errors.Is(err, ramcred.ErrNoSuchUser) {
 		t.Errorf("Resume(nobody) without keys: %v", err)
 	}
+	n := len(srv.RAMLog())
+	var re *ramcred.Error
+	if _, _, err := c.Suspend(ctx, "nobody", time.Time{}); !errors.As(err, &re) || re.Transient() || len(srv.RAMLog()) != n {
+		t.Errorf("Suspend without a time: %v, %d calls; want a permanent error and no call", err, len(srv.RAMLog())-n)
+	}
 	if _, err := c.User(ctx, "nobody@corp.onaliyun.com"); !errors.Is(err, ramcred.ErrNoSuchUser) {
 		t.Errorf("User(nobody): %v", err)
 	}
@@ -339,5 +344,29 @@ func TestMarkersRetriesAndGivesUp(t *testing.T) {
 	var re *ramcred.Error
 	if !errors.As(err, &re) || !re.Transient() || re.Action != "ListUsers" {
 		t.Fatalf("err = %v, want a transient ListUsers error", err)
+	}
+}
+
+func TestSuspendWithoutALogonName(t *testing.T) {
+	srv, c := double(t)
+	srv.SeedUser(cloudtest.User{UserName: "odd", DisplayName: "Odd"})
+	srv.SetRAM("odd", cloudtest.Blockers{LoginProfile: true})
+	// An IMS GetUser answer without UserPrincipalName (e.g. IMSEndpoint
+	// pointing at something else that answers).
+	srv.Intercept = func(svc cloudtest.Service, kind string, w http.ResponseWriter, r *http.Request) bool {
+		if kind != "ims:GetUser" {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"RequestId":"r1","User":{"UserId":"1"}}`))
+		return true
+	}
+	_, _, err := c.Suspend(context.Background(), "odd", at)
+	var re *ramcred.Error
+	if !errors.As(err, &re) || re.Action != "ims:GetUser" || re.Transient() || !strings.Contains(err.Error(), "IMSEndpoint") {
+		t.Fatalf("err = %v, want a permanent ims:GetUser error naming IMSEndpoint", err)
+	}
+	if srv.LoginStatus("odd") != "Active" || srv.Comments("odd") != "" {
+		t.Errorf("login %q, Comments %q: want nothing changed past the keys", srv.LoginStatus("odd"), srv.Comments("odd"))
 	}
 }
