@@ -20,7 +20,7 @@ func writeText(w io.Writer, v *view) error {
 		kw = max(kw, utf8.RuneCountInString(f.Key))
 	}
 	for _, f := range v.Info {
-		p.line("%s  %s", pad(f.Key, kw), clean(f.Value, false))
+		p.line("%s  %s", pad(clean(f.Key, false), kw), clean(f.Value, false))
 	}
 	if v.BrakesFired {
 		p.line("")
