@@ -167,11 +167,14 @@ type Feishu struct {
 	order  []string                     // open_department_ids in insertion order
 	users  map[string]*FeishuUser       // by user_id (open_id when no user_id)
 	uorder []string
-	calls  map[string]int // per API, every request
-	faults []*feishuFault
-	tokens map[string]time.Time // token → expiry
-	cur    string               // the newest token
-	seq    int
+	// memberIdx maps departments to their direct members' keys; nil
+	// when a user changed since it was built.
+	memberIdx map[string][]string
+	calls     map[string]int // per API, every request
+	faults    []*feishuFault
+	tokens    map[string]time.Time // token → expiry
+	cur       string               // the newest token
+	seq       int
 }
 
 type feishuFault struct {
@@ -267,6 +270,7 @@ func (f *Feishu) AddUser(u FeishuUser) {
 	}
 	u.DepartmentIDs = append([]string(nil), u.DepartmentIDs...)
 	f.users[k] = &u
+	f.memberIdx = nil
 }
 
 // Users returns a copy of every user, in the order added.

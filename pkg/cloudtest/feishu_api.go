@@ -206,6 +206,9 @@ func larkFirst(q map[string][]string, k string) string {
 
 // page cuts items to one page and builds the data object.
 func larkPage[T any](items []T, size, offset int) (map[string]any, bool) {
+	if items == nil {
+		items = []T{}
+	}
 	if offset > len(items) {
 		offset = len(items)
 	}
@@ -317,12 +320,16 @@ func (f *Feishu) descendants(root string, fetchChild bool) []string {
 // members maps each department to its direct members' keys, in the order
 // added. f.mu is held.
 func (f *Feishu) members() map[string][]string {
+	if f.memberIdx != nil {
+		return f.memberIdx
+	}
 	m := map[string][]string{}
 	for _, k := range f.uorder {
 		for _, d := range f.users[k].DepartmentIDs {
 			m[d] = append(m[d], k)
 		}
 	}
+	f.memberIdx = m
 	return m
 }
 
