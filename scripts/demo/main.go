@@ -1,7 +1,9 @@
 // Command demo runs ramsync whole on this machine and plays a short story:
 // hires, a rename and a bad signature through the real webhook binary, a
-// leaver through the real offboarding binary, and a nightly reconcile
-// (dry run, then for real) through the real reconciler binary, all against
+// leaver suspended through the real offboarding binary, resumed by a
+// rehire and suspended again, a nightly reconcile (dry run, then for real)
+// and, once the grace is over, the deletes, through the real reconciler
+// binary, all against
 // the cloud test double. It prints a timeline and the final RAM users.
 //
 //	go run ./scripts/demo          # the story (scripts/demo.sh)
@@ -18,6 +20,12 @@ import (
 
 	"github.com/ramsync/ramsync/pkg/localrun"
 )
+
+// demoGrace is LEAVER_GRACE in the demo: short, so a leaver's delete after
+// the grace happens while you watch.
+const demoGrace = "3s"
+
+var demoGraceDuration, _ = time.ParseDuration(demoGrace)
 
 func main() {
 	serve := flag.Bool("serve", false, "after the story, keep the functions and the test double running (Ctrl-C stops)")
@@ -48,8 +56,10 @@ func run(serve, verbose bool) error {
 		Binaries: bins,
 		Dir:      dir,
 		Env: map[string]string{
-			"PROTECTED_USERS": "root.ops",
-			"SCIM_RPS":        "50",
+			"PROTECTED_USERS":  "root.ops",
+			"SCIM_RPS":         "50",
+			"LEAVER_GRACE":     demoGrace,
+			"OFFBOARD_CLEANUP": "true",
 		},
 		FuncEnv: map[string]map[string]string{"reconciler": {"MAX_DELETE_PERCENT": "50"}},
 	}

@@ -76,15 +76,63 @@ func story(ctx context.Context, l *localrun.Local, tl *timeline) error {
 		return err
 	}
 
-	tl.step("A leaver: EventBridge delivers employee.terminated to offboarding")
+	tl.step("A leaver: EventBridge delivers employee.terminated to offboarding (LEAVER_GRACE " + demoGrace + ")")
 	l.Cloud.SetRAM("wang.wu", cloudtest.Blockers{
-		AccessKeys: []cloudtest.AccessKey{{ID: "LTAI5tWANGWU0001", Status: "Active"}},
-		Groups:     []string{"developers"},
-		Policies:   []cloudtest.Policy{{Name: "AliyunECSFullAccess", Type: "System"}},
+		AccessKeys:   []cloudtest.AccessKey{{ID: "LTAI5tWANGWU0001", Status: "Active"}},
+		LoginProfile: true,
+		Groups:       []string{"developers"},
+		Policies:     []cloudtest.Policy{{Name: "AliyunECSFullAccess", Type: "System"}},
 	})
-	tl.say("RAM          wang.wu got an AccessKey, a group and a policy (RAM refuses to delete such a user)")
-	ev := l.Runtime.EventBridgeEvent("hr.workday", "ramsync:hr:employee.terminated", "employee/E1003",
-		json.RawMessage(`{"id":"E1003","email":"wang.wu@example.com","status":"terminated"}`))
+	tl.say("RAM          wang.wu has an AccessKey, a console login, a group and a policy")
+	if err := offboard(ctx, l, tl, "E1003", "wang.wu@example.com"); err != nil {
+		return err
+	}
+	sayRAM(l, tl, "wang.wu")
+	if err := offboard(ctx, l, tl, "E1003", "wang.wu@example.com"); err != nil {
+		return err
+	}
+
+	tl.step("A mistake: HR re-hires Wang Wu the same hour")
+	if err := webhook(ctx, l, tl, "employee.hired E1003 (rehire)", hrEvent("hired", "E1003", "wang.wu@example.com", "Wang Wu"), nil); err != nil {
+		return err
+	}
+	sayRAM(l, tl, "wang.wu")
+	if err := webhook(ctx, l, tl, "employee.terminated E1003 (for real)", hrEvent("terminated", "E1003", "wang.wu@example.com", "Wang Wu"), nil); err != nil {
+		return err
+	}
+	sayRAM(l, tl, "wang.wu")
+
+	tl.step("Drift: HR hired Chen Liu while the webhook was down; the contractor left long ago")
+	if err := l.WriteRoster(time.Now().Add(time.Second), []map[string]any{
+		{"id": "E1001", "email": "li.wei@example.com", "displayName": "Li Wei"},
+		{"id": "E1002", "email": "zhang.san2@example.com", "displayName": "Zhang San"},
+		{"id": "E1004", "email": "chen.liu@example.com", "displayName": "Chen Liu"},
+		{"id": "E1003", "email": "wang.wu@example.com", "displayName": "Wang Wu", "status": "terminated"},
+	}); err != nil {
+		return err
+	}
+	tl.say("roster       4 records (3 active, 1 terminated)")
+
+	tl.step("Night: the timer fires the reconciler, dry run first")
+	for _, p := range []string{`{"dryRun": true}`, `{"dryRun": false}`} {
+		if err := nightly(ctx, l, tl, p); err != nil {
+			return err
+		}
+	}
+	tl.say("reconciler   the unowned breakglass admin is not in any report: ramsync only manages users with an externalId")
+
+	tl.step("Nights later: the grace (" + demoGrace + " here, 720h in s.yaml) is over for both leavers")
+	time.Sleep(demoGraceDuration + 1500*time.Millisecond)
+	if err := nightly(ctx, l, tl, `{"dryRun": false}`); err != nil {
+		return err
+	}
+	return nil
+}
+
+// offboard sends a termination through EventBridge to the offboarding function.
+func offboard(ctx context.Context, l *localrun.Local, tl *timeline, id, email string) error {
+	ev := l.Runtime.EventBridgeEvent("hr.workday", "ramsync:hr:employee.terminated", "employee/"+id,
+		json.RawMessage(`{"id":"`+id+`","email":"`+email+`","status":"terminated"}`))
 	payload, _ := json.Marshal(ev)
 	res, err := l.Runtime.Invoke(ctx, "offboarding", payload)
 	if err != nil {
@@ -96,44 +144,45 @@ func story(ctx context.Context, l *localrun.Local, tl *timeline) error {
 	for _, s := range off.Steps {
 		steps = append(steps, s.Action+" "+s.Target)
 	}
-	tl.say("offboarding  E1003 → %s %s; revoked first: %s", off.Action, off.UserName, strings.Join(steps, ", "))
+	if len(steps) == 0 {
+		steps = []string{"nothing written"}
+	}
+	tl.say("offboarding  %s → %s %s: %s", id, off.Action, off.UserName, strings.Join(steps, ", "))
+	return nil
+}
 
-	tl.step("Drift: HR hired Chen Liu while the webhook was down; the contractor left long ago")
-	if err := l.WriteRoster(time.Now().Add(-time.Minute), []map[string]any{
-		{"id": "E1001", "email": "li.wei@example.com", "displayName": "Li Wei"},
-		{"id": "E1002", "email": "zhang.san2@example.com", "displayName": "Zhang San"},
-		{"id": "E1004", "email": "chen.liu@example.com", "displayName": "Chen Liu"},
-		{"id": "E1003", "email": "wang.wu@example.com", "displayName": "Wang Wu", "status": "terminated"},
-	}); err != nil {
+// sayRAM prints a user's RAM state: keys, login and marker.
+func sayRAM(l *localrun.Local, tl *timeline, name string) {
+	var keys []string
+	for _, k := range l.Cloud.RAM(name).AccessKeys {
+		keys = append(keys, k.ID+" "+k.Status)
+	}
+	tl.say("RAM          %s: keys [%s], login %s, Comments %q", name, strings.Join(keys, ", "), l.Cloud.LoginStatus(name), l.Cloud.Comments(name))
+}
+
+// nightly runs the reconciler with payload and prints its report.
+func nightly(ctx context.Context, l *localrun.Local, tl *timeline, payload string) error {
+	raw, _, err := l.Reconcile(ctx, payload)
+	if err != nil {
 		return err
 	}
-	tl.say("roster       4 records (3 active, 1 terminated) as of one minute ago")
-
-	tl.step("Night: the timer fires the reconciler, dry run first")
-	for _, p := range []string{`{"dryRun": true}`, `{"dryRun": false}`} {
-		raw, _, err := l.Reconcile(ctx, p)
-		if err != nil {
-			return err
-		}
-		var rep provision.Report
-		if err := json.Unmarshal(raw, &rep); err != nil {
-			return err
-		}
-		c := rep.Counts
-		mode := "for real"
-		if rep.DryRun {
-			mode = "dry run "
-		}
-		tl.say("reconciler   %s: create %d, update %d, delete %d, unchanged %d, protected %d, skipped %d; brakes fired: %v; %d SCIM calls",
-			mode, c.Create, c.Update, c.Delete, c.Unchanged, c.Protected, c.Skipped, rep.Brakes.Fired, rep.SCIMCalls.Total)
-		for _, ch := range rep.Changes {
-			tl.say("             %-7s %-16s %s", ch.Action, ch.UserName, statusOf(ch))
-		}
-		for _, p := range rep.Protected {
-			tl.say("             kept    %-16s %s", p.UserName, p.Reason)
-		}
+	var rep provision.Report
+	if err := json.Unmarshal(raw, &rep); err != nil {
+		return err
 	}
-	tl.say("reconciler   the unowned breakglass admin is not in any report: ramsync only manages users with an externalId")
+	c := rep.Counts
+	mode := "for real"
+	if rep.DryRun {
+		mode = "dry run "
+	}
+	tl.say("reconciler   %s: create %d, update %d, suspend %d, already suspended %d, delete %d, unchanged %d, protected %d; brakes fired: %v; %d SCIM calls",
+		mode, c.Create, c.Update, c.Suspend, c.AlreadySuspended, c.Delete, c.Unchanged, c.Protected, rep.Brakes.Fired, rep.SCIMCalls.Total)
+	for _, ch := range rep.Changes {
+		tl.say("             %-10s %-16s %s %s", ch.Action, ch.UserName, statusOf(ch), ch.Reason)
+	}
+	for _, p := range rep.Protected {
+		tl.say("             kept       %-16s %s", p.UserName, p.Reason)
+	}
 	return nil
 }
 
