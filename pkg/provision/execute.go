@@ -206,6 +206,15 @@ func (e *Engine) logOp(ctx context.Context, it Item, r Result, err error, d time
 	if len(r.Blockers) > 0 {
 		attrs = append(attrs, "blockers", strings.Join(r.Blockers, "; "))
 	}
+	if len(r.Steps) > 0 {
+		// What was written on RAM, also when it stopped half-way (keys a
+		// failed suspension switched off are named here).
+		steps := make([]string, len(r.Steps))
+		for i, st := range r.Steps {
+			steps[i] = strings.TrimSpace(st.Action + " " + st.Target + " " + st.Result)
+		}
+		attrs = append(attrs, "steps", strings.Join(steps, "; "))
+	}
 	if err != nil {
 		attrs = append(attrs, "error", err.Error(), "transient", Transient(err))
 		e.log().WarnContext(ctx, "operation failed", attrs...)
