@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -27,7 +28,15 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	binaries, err = localrun.Build(ctx, dir)
+	// A race-enabled test run (scripts/test.sh: go test -race) builds the
+	// function binaries with -race too, so races inside them fail the
+	// tests (the race detector exits the process with status 66 and a
+	// report on stderr).
+	race := raceEnabled()
+	if race {
+		fmt.Fprintln(os.Stderr, "e2e: building the function binaries with -race")
+	}
+	binaries, err = localrun.BuildWith(ctx, localrun.BuildOptions{Dir: dir, Race: race})
 	cancel()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
@@ -37,6 +46,39 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// raceReport returns the first race detector report in lines (at most 80
+// lines of it), or "".
+func raceReport(lines []string) string {
+	for i, line := range lines {
+		if !strings.Contains(line, "WARNING: DATA RACE") {
+			continue
+		}
+		end := min(len(lines), i+80)
+		for j := i + 1; j < end; j++ {
+			if strings.HasPrefix(lines[j], "==================") {
+				end = j
+				break
+			}
+		}
+		return strings.Join(lines[i:end], "\n")
+	}
+	return ""
+}
+
+// raceEnabled reports whether this test binary was built with -race.
+func raceEnabled() bool {
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	for _, st := range bi.Settings {
+		if st.Key == "-race" && st.Value == "true" {
+			return true
+		}
+	}
+	return false
 }
 
 // start runs ramsync locally for one test.
@@ -73,6 +115,9 @@ func checkLogs(t *testing.T, l *localrun.Local) {
 		"webhook key": l.SigningKey.Reveal(),
 	}
 	for _, fn := range localrun.Functions {
+		if r := raceReport(l.Lines(fn, "stderr")); r != "" {
+			t.Errorf("%s (built with -race) reported a data race:\n%s", fn, r)
+		}
 		for _, line := range l.Lines(fn, "") {
 			for name, v := range secretsList {
 				if v != "" && strings.Contains(line, v) {

@@ -236,6 +236,22 @@ func (l *Local) Lines(function, stream string) []string {
 // binaries into dir/<fn>/main and returns their paths. It runs the go
 // command in the module's root, found from the working directory.
 func Build(ctx context.Context, dir string, functions ...string) (map[string]string, error) {
+	return BuildWith(ctx, BuildOptions{Dir: dir}, functions...)
+}
+
+// BuildOptions configure [BuildWith].
+type BuildOptions struct {
+	// Dir receives dir/<fn>/main.
+	Dir string
+	// Race builds with the race detector (-race, which needs cgo and a C
+	// compiler), so the end-to-end tests find data races inside the
+	// function binaries too. Without it the binaries are static
+	// (CGO_ENABLED=0), as scripts/build.sh makes them for Function Compute.
+	Race bool
+}
+
+// BuildWith is Build with options.
+func BuildWith(ctx context.Context, o BuildOptions, functions ...string) (map[string]string, error) {
 	if len(functions) == 0 {
 		functions = Functions
 	}
@@ -245,12 +261,22 @@ func Build(ctx context.Context, dir string, functions ...string) (map[string]str
 	}
 	out := map[string]string{}
 	for _, fn := range functions {
-		bin := filepath.Join(dir, fn, "main")
-		cmd := exec.CommandContext(ctx, "go", "build", "-trimpath", "-o", bin, "./functions/"+fn)
+		bin := filepath.Join(o.Dir, fn, "main")
+		args := []string{"build", "-trimpath", "-o", bin}
+		env := append(os.Environ(), "CGO_ENABLED=0")
+		if o.Race {
+			args = append(args, "-race")
+			env = append(os.Environ(), "CGO_ENABLED=1")
+		}
+		cmd := exec.CommandContext(ctx, "go", append(args, "./functions/"+fn)...)
 		cmd.Dir = root
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		cmd.Env = env
 		if b, err := cmd.CombinedOutput(); err != nil {
-			return nil, fmt.Errorf("localrun: building %s: %v\n%s", fn, err, b)
+			hint := ""
+			if o.Race {
+				hint = " (-race needs cgo and a C compiler such as gcc)"
+			}
+			return nil, fmt.Errorf("localrun: building %s%s: %v\n%s", fn, hint, err, b)
 		}
 		out[fn] = bin
 	}
