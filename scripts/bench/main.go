@@ -116,5 +116,12 @@ func run(s settings, sizes []int, creates, hooks int, only string) error {
 	}
 	fmt.Printf("\nResults\n")
 	printTable(rows)
+	if bad := failures(rows); len(bad) > 0 {
+		var names []string
+		for _, r := range bad {
+			names = append(names, r.scenario+": "+r.metric)
+		}
+		return fmt.Errorf("%d figures could not be measured: %s", len(bad), strings.Join(names, "; "))
+	}
 	return nil
 }

@@ -3,10 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -45,16 +46,22 @@ func webhook(ctx context.Context, s settings, bins map[string]string, n int) ([]
 		lat = append(lat, time.Since(t))
 	}
 	warm := sub(l.Cloud.Counters(), afterCold)
-	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	rtt := 2 * s.latency
-	p50, p99 := lat[len(lat)/2], lat[len(lat)*99/100]
+	p50, p99 := median(lat), percentile(lat, 99)
 	name := fmt.Sprintf("webhook hire, %d warm", n)
+	// The SCIM figures are the double's own counts of what arrived; the
+	// webhook reports no client-side count to cross-check them with, so
+	// they are checked against what n hires must cost at least instead:
+	// a warm hire is two lookups and a create.
+	if got := warm["scim.create"]; got != int64(n) {
+		return nil, fmt.Errorf("webhook: the double counted %d creates for %d warm hires", got, n)
+	}
 	return []row{
-		{scenario: name, metric: "latency p50", value: ms(p50), bound: ms(rtt), unit: "ms"},
+		{scenario: name, metric: fmt.Sprintf("latency median of %d", n), value: ms(p50), bound: ms(rtt), unit: "ms"},
 		{scenario: name, metric: "latency p99", value: ms(p99), bound: ms(rtt), unit: "ms"},
 		{scenario: name, metric: "latency − 2 RTT, p50 (runtime hops incl.)", value: ms(p50 - rtt), unit: "ms"},
 		{scenario: name, metric: "latency − 2 RTT, p99 (runtime hops incl.)", value: ms(p99 - rtt), unit: "ms"},
-		{scenario: name, metric: "SCIM calls per warm hire", value: float64(warm.SCIM()) / float64(n), bound: 3, unit: "", goal: 1.00},
+		{scenario: name, metric: "SCIM calls per warm hire (server-side)", value: float64(warm.SCIM()) / float64(n), bound: 3, unit: "", goal: 1.00},
 		{scenario: name, metric: "token requests, warm", value: float64(warm["oauth.token"]), unit: ""},
 		{scenario: name, metric: "KMS requests, warm", value: float64(warm["kms.GetSecretValue"]), unit: ""},
 		{scenario: "webhook hire, cold", metric: "latency", value: ms(coldLatency), bound: ms(rtt), unit: "ms"},
@@ -76,7 +83,7 @@ func handlerOverhead(ctx context.Context) ([]row, error) {
 	if err != nil {
 		return nil, fmt.Errorf("BenchmarkHireOverhead: %v\n%s", err, out)
 	}
-	m := map[string]float64{}
+	m := map[string]float64{"overhead-p50-ms": math.NaN(), "overhead-p99-ms": math.NaN()} // NaN until read
 	for _, line := range strings.Split(string(out), "\n") {
 		f := strings.Fields(line)
 		if len(f) == 0 || !strings.HasPrefix(f[0], "BenchmarkHireOverhead") {
@@ -114,10 +121,9 @@ func cold(ctx context.Context, bins map[string]string, n int) ([]row, error) {
 			}
 			d = append(d, info.ColdStart())
 		}
-		sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
 		rows = append(rows,
-			row{scenario: "cold start " + fn, metric: fmt.Sprintf("start → first next, median of %d", n), value: ms(d[n/2]), bound: 50, unit: "ms", goal: 1.00},
-			row{scenario: "cold start " + fn, metric: "start → first next, max", value: ms(d[n-1]), bound: 50, unit: "ms"})
+			row{scenario: "cold start " + fn, metric: fmt.Sprintf("start → first next, median of %d", len(d)), value: ms(median(d)), bound: 50, unit: "ms", goal: 1.00},
+			row{scenario: "cold start " + fn, metric: "start → first next, max", value: ms(slices.Max(d)), bound: 50, unit: "ms"})
 	}
 	root, err := localrun.ModuleRoot()
 	if err != nil {
