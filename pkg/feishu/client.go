@@ -40,6 +40,12 @@ type Config struct {
 	// Secret returns the app's secrets; it is called for every token
 	// request, so that a rotated app secret is picked up.
 	Secret func(ctx context.Context) (Secret, error)
+	// RefreshSecret, when set, re-reads the secrets bypassing any cache
+	// (secrets.Manager.Refresh). It is called once when the token endpoint
+	// refuses the app's credentials (codes 10003, 10014), in case the app
+	// secret was rotated, and the token request is tried once more (SPEC
+	// rule 9).
+	RefreshSecret func(ctx context.Context) (Secret, error)
 	// HTTPClient sends the requests. Nil means http.DefaultClient.
 	HTTPClient *http.Client
 	// Logger receives retries at Debug and rate-limit waits at Warn. Nil
@@ -359,23 +365,38 @@ func (c *Client) tenantToken(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("feishu: reading the app secret of app %s: %w", c.cfg.AppID, err)
 	}
+	a, err := c.requestToken(ctx, s)
+	var ae *APIError
+	if errors.As(err, &ae) && (ae.Code == 10003 || ae.Code == 10014) && c.cfg.RefreshSecret != nil {
+		c.log.InfoContext(ctx, "feishu app credentials refused: re-reading the secret", "appId", c.cfg.AppID, "code", ae.Code)
+		if s, err = c.cfg.RefreshSecret(ctx); err != nil {
+			return "", fmt.Errorf("feishu: re-reading the app secret of app %s after code %d: %w", c.cfg.AppID, ae.Code, err)
+		}
+		a, err = c.requestToken(ctx, s)
+	}
+	if err != nil {
+		return "", err
+	}
+	name := tokenCall + c.cfg.AppID
+	if a.Token == "" || a.Expire <= 0 {
+		return "", &APIError{Call: name, Status: http.StatusOK, Msg: "answer has no tenant_access_token or expire"}
+	}
+	c.token, c.expiry = a.Token, now.Add(time.Duration(a.Expire)*time.Second)
+	return c.token, nil
+}
+
+const tokenCall = "POST auth/v3/tenant_access_token/internal for app "
+
+// requestToken asks the platform for a tenant_access_token.
+func (c *Client) requestToken(ctx context.Context, s Secret) (*answer, error) {
 	body, _ := json.Marshal(map[string]string{"app_id": c.cfg.AppID, "app_secret": s.AppSecret.Reveal()})
-	name := "POST auth/v3/tenant_access_token/internal for app " + c.cfg.AppID
-	a, err := c.call(ctx, APIToken, name, func(ctx context.Context, _ string) (*http.Request, error) {
+	return c.call(ctx, APIToken, tokenCall+c.cfg.AppID, func(ctx context.Context, _ string) (*http.Request, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.endpoint+"/open-apis/auth/v3/tenant_access_token/internal", bytes.NewReader(body))
 		if err == nil {
 			req.Header.Set("Content-Type", "application/json; charset=utf-8")
 		}
 		return req, err
 	})
-	if err != nil {
-		return "", err
-	}
-	if a.Token == "" || a.Expire <= 0 {
-		return "", &APIError{Call: name, Status: http.StatusOK, Msg: "answer has no tenant_access_token or expire"}
-	}
-	c.token, c.expiry = a.Token, now.Add(time.Duration(a.Expire)*time.Second)
-	return c.token, nil
 }
 
 func (c *Client) dropToken(tok string) {

@@ -283,6 +283,22 @@ func TestTokenErrors(t *testing.T) {
 		t.Fatal("listed without a token")
 	}
 
+	// A rotated secret: the cached one is refused, the refreshed one works.
+	refreshed := 0
+	r = newRig(t, func(_ *cloudtest.FeishuOptions, c *feishu.Config) {
+		c.Secret = func(context.Context) (feishu.Secret, error) {
+			return feishu.Secret{AppSecret: secrets.NewValue("sekrit-old")}, nil
+		}
+		c.RefreshSecret = func(context.Context) (feishu.Secret, error) { refreshed++; return testSecret(), nil }
+	})
+	r.srv.SeedDirectory(10, 1)
+	if _, err := r.client.Roster(context.Background(), ""); err != nil || refreshed != 1 {
+		t.Fatalf("rotated secret: %v, %d refreshes", err, refreshed)
+	}
+	if n := r.srv.Counters()[cloudtest.FeishuAPIToken]; n != 2 {
+		t.Fatalf("%d token requests, want 2 (refused, then with the refreshed secret)", n)
+	}
+
 	r = newRig(t, func(_ *cloudtest.FeishuOptions, c *feishu.Config) {
 		c.Secret = func(context.Context) (feishu.Secret, error) { return feishu.Secret{}, errors.New("kms: throttled") }
 	})
