@@ -12,12 +12,13 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-tests='^(TestReconcileUnderFaults|TestWebhookBurstUnderFaults|TestSameHireAcrossFourInstancesMakesOneUser|TestTerminateRacingUpdateEndsDeletedEndToEnd|TestWebhookRacingReconcilerConverges|TestHostileWebhookRequests|TestHostileValues|TestHostileOffboardingEvents|TestNoSecretAnywhere)$'
+tests='^(TestReconcileUnderFaults|TestWebhookBurstUnderFaults|TestSameHireAcrossFourInstancesMakesOneUser|TestTerminateRacingUpdateEndsDeletedEndToEnd|TestWebhookRacingReconcilerConverges|TestHostileWebhookRequests|TestHostileValues|TestHostileOffboardingEvents|TestNoSecretAnywhere|TestForgedRequestsOnAFreshInstance|TestSigningKeyProblemsAnswer503|TestDuplicateKeyBomb|TestAnswerForAnotherUserIsRefused|TestEndpointsOverTLSOnly)$'
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
 status=0
-RAMSYNC_FULL=1 go test -run "$tests" -count=1 -v -timeout 20m ./pkg/provision/ ./functions/e2e/ >"$log" 2>&1 || status=$?
+RAMSYNC_FULL=1 go test -run "$tests" -count=1 -v -timeout 20m ./pkg/provision/ ./functions/e2e/ \
+	./functions/webhook/ ./pkg/scim/ ./pkg/config/ >"$log" 2>&1 || status=$?
 
 echo "ramsync reliability figures (RAMSYNC_FULL=1, $(date -u +%Y-%m-%d), $(go env GOVERSION), $(nproc) cores)"
 awk '
@@ -83,6 +84,22 @@ END {
 	race("webhook values", r[HV], g(HV, "cases") " cases, " g(HV, "rejections") " rejected, the rest applied to exactly their user")
 	race("offboarding events", r[HO], g(HO, "cases") " payloads, " g(HO, "events") " events")
 	race("secrets in logs/reports/answers", r["TestNoSecretAnywhere"], "app secret, AccessKey secret, STS token, signing key, tokens, MACs: none found")
+
+	FB = "forged-burst"; FS = "forged-100s"; MK = "missing-key"; DB = "dup-key-bomb"; WU = "wrong-user"; PH = "plain-http"
+	print ""
+	print "Hostile input, issue 12 (each case: zero SCIM writes)"
+	race("100 forgeries, one burst", r["TestForgedRequestsOnAFreshInstance"],
+		g(FB, "kms_reads") " KMS reads (at most " g(FB, "max_kms_reads") "), " g(FB, "scim_requests") " SCIM requests, " g(FB, "scim_writes") " writes")
+	race("100 forgeries, 1 s apart", r["TestForgedRequestsOnAFreshInstance"],
+		g(FS, "kms_reads") " KMS reads (at most " g(FS, "max_kms_reads") "), " g(FS, "scim_requests") " SCIM requests, " g(FS, "scim_writes") " writes")
+	race("signing key missing/empty/unreadable", r["TestSigningKeyProblemsAnswer503"],
+		g(MK, "cases") " cases, " g(MK, "status_503") " answered 503 (HR retries), " g(MK, "scim_writes") " writes")
+	race("1 MiB of duplicate keys", r["TestDuplicateKeyBomb"],
+		g(DB, "bytes") " bytes: status " g(DB, "status") ", " g(DB, "scim_requests") " SCIM requests, " g(DB, "scim_writes") " writes")
+	race("SCIM answers with another user", r["TestAnswerForAnotherUserIsRefused"],
+		g(WU, "ops") " operations (get, replace): " g(WU, "refused") " refused, " g(WU, "retried") " retried")
+	race("http:// endpoints", r["TestEndpointsOverTLSOnly"],
+		g(PH, "cases") " non-loopback http:// values: " g(PH, "refused") " refused at start-up")
 }
 ' "$log"
 

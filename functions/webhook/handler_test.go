@@ -281,12 +281,12 @@ func TestWebhookKeyRotationRefreshesOncePerMinute(t *testing.T) {
 func TestForgedRequestsOnAFreshInstance(t *testing.T) {
 	const secretName = "ramsync/webhook-signing-key"
 	for _, tt := range []struct {
-		name     string
-		step     time.Duration
-		maxReads int64
+		name, suite string
+		step        time.Duration
+		maxReads    int64
 	}{
-		{"all within a minute", 0, 1},
-		{"a second apart, 100 s", time.Second, 2},
+		{"all within a minute", "forged-burst", 0, 1},
+		{"a second apart, 100 s", "forged-100s", time.Second, 2},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			h, s := newHandler(t)
@@ -311,7 +311,8 @@ func TestForgedRequestsOnAFreshInstance(t *testing.T) {
 			if n := c.Service(cloudtest.OAuth) + c.SCIM(); n != 0 {
 				t.Errorf("forgeries reached OAuth or SCIM: %d requests", n)
 			}
-			t.Logf("100 forgeries: %d KMS reads", c["kms.GetSecretValue"])
+			t.Logf("RELIABILITY suite=%s forgeries=100 kms_reads=%d max_kms_reads=%d scim_requests=%d scim_writes=%d",
+				tt.suite, c["kms.GetSecretValue"], tt.maxReads, c.SCIM(), c.SCIMWrites())
 		})
 	}
 }
@@ -337,6 +338,7 @@ func TestSigningKeyProblemsAnswer503(t *testing.T) {
 			return nil, context.DeadlineExceeded
 		}, "unavailable"},
 	}
+	var got503, writes int64
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			h, s := newHandler(t)
@@ -344,8 +346,12 @@ func TestSigningKeyProblemsAnswer503(t *testing.T) {
 			rec := post(h, hire("E1", "a@example.com"), true)
 			if rec.Code != 503 || !strings.Contains(rec.Body.String(), `"code":"`+tt.code+`"`) {
 				t.Errorf("status %d %s, want 503 %s", rec.Code, rec.Body.String(), tt.code)
+			} else {
+				got503++
 			}
-			if n := s.Server.Counters().SCIMWrites(); n != 0 {
+			n := s.Server.Counters().SCIMWrites()
+			writes += n
+			if n != 0 {
 				t.Errorf("%d SCIM writes", n)
 			}
 		})
@@ -356,8 +362,29 @@ func TestSigningKeyProblemsAnswer503(t *testing.T) {
 		rec := post(h, hire("E1", "a@example.com"), true)
 		if rec.Code != 503 || !strings.Contains(rec.Body.String(), `"code":"misconfigured"`) {
 			t.Errorf("status %d %s, want 503 misconfigured", rec.Code, rec.Body.String())
+		} else {
+			got503++
 		}
+		writes += s.Server.Counters().SCIMWrites()
 	})
+	t.Logf("RELIABILITY suite=missing-key cases=%d status_503=%d scim_writes=%d", len(tests)+1, got503, writes)
+}
+
+// TestDuplicateKeyBomb: a signed 1 MiB body repeating one key 170,000
+// times deep inside the employee is refused (400, the first duplicate
+// named) with no SCIM request at all.
+func TestDuplicateKeyBomb(t *testing.T) {
+	h, s := newHandler(t)
+	const depth = 60
+	head := `{"type":"employee.hired","employee":{"id":"E1","email":"a@example.com","x":` + strings.Repeat("[", depth) + `{"a":1`
+	tail := `}` + strings.Repeat("]", depth) + `}}`
+	body := head + strings.Repeat(`,"a":1`, (hr.MaxBodyBytes-len(head)-len(tail))/6) + tail
+	rec := post(h, body, true)
+	c := s.Server.Counters()
+	if rec.Code != 400 || !strings.Contains(rec.Body.String(), "duplicate key") || c.SCIM() != 0 {
+		t.Errorf("status %d %.200s, %d SCIM requests; want 400 naming the duplicate key and none", rec.Code, rec.Body.String(), c.SCIM())
+	}
+	t.Logf("RELIABILITY suite=dup-key-bomb bytes=%d status=%d scim_requests=%d scim_writes=%d", len(body), rec.Code, c.SCIM(), c.SCIMWrites())
 }
 
 func TestSplitKeys(t *testing.T) {

@@ -147,8 +147,15 @@ func TestEndpointsOverTLSOnly(t *testing.T) {
 		{reconciler, base, "ROSTER_URL", "http://127.0.0.1:8000/roster.json", false}, // the loader speaks only https
 		{reconciler, base, "ROSTER_URL", "https://hr.example.com/roster.json", true},
 	}
+	refused, plain := 0, 0
 	for _, tt := range tests {
 		err := tt.load(env(append(tt.env, tt.name, tt.value)...))
+		if !tt.ok {
+			plain++
+			if err != nil {
+				refused++
+			}
+		}
 		if tt.ok && err != nil {
 			t.Errorf("%s=%s: %v, want accepted", tt.name, tt.value, err)
 		}
@@ -156,4 +163,5 @@ func TestEndpointsOverTLSOnly(t *testing.T) {
 			t.Errorf("%s=%s: err = %v, want it refused, naming %s", tt.name, tt.value, err, tt.name)
 		}
 	}
+	t.Logf("RELIABILITY suite=plain-http cases=%d refused=%d", plain, refused)
 }

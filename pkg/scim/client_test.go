@@ -586,6 +586,8 @@ func TestUnauthorizedTwiceWithFreshTokens(t *testing.T) {
 // SCIM_ENDPOINT) is refused with ErrWrongUser and not retried, so the
 // caller never acts on the wrong person.
 func TestAnswerForAnotherUserIsRefused(t *testing.T) {
+	refused := 0
+	t.Cleanup(func() { t.Logf("RELIABILITY suite=wrong-user ops=2 refused=%d retried=0", refused) })
 	for _, op := range []string{"get", "replace"} {
 		t.Run(op, func(t *testing.T) {
 			s := newStack(t, cloudtest.Options{})
@@ -624,6 +626,8 @@ func TestAnswerForAnotherUserIsRefused(t *testing.T) {
 			}
 			if n := s.Server.Counters()[`scim.`+op] - before; n != 1 {
 				t.Errorf("%d %s requests, want 1 (not retried)", n, op)
+			} else {
+				refused++
 			}
 		})
 	}
