@@ -27,7 +27,53 @@ step "staticcheck"
 go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 
 step "go test -race"
-go test -race -count=1 -timeout 15m ./...
+# -json, so that skipped tests (those that need ../shared, the project's
+# shared folder beside the repository, skip with a message saying so) can
+# be listed below; the normal output is printed as the tests run.
+testlog=$(mktemp)
+trap 'rm -f "$testlog"' EXIT
+teststatus=0
+go test -race -count=1 -timeout 15m -json ./... >"$testlog" || teststatus=$?
+# Print what go test would have printed without -json: build errors, the
+# output of each failed test (its subtests included), each package's
+# result line.
+awk '
+function field(name,   v) { v = $0; if (v !~ "\"" name "\":\"") return ""; sub(".*\"" name "\":\"", "", v); sub(/".*/, "", v); return v }
+function output(   v) { v = $0; sub(/.*"Output":"/, "", v); sub(/"}$/, "", v)
+	gsub(/\\t/, "\t", v); gsub(/\\n/, "", v); gsub(/\\"/, "\"", v); gsub(/\\u003c/, "<", v); gsub(/\\u003e/, ">", v); gsub(/\\u0026/, "\\&", v); gsub(/\\\\/, "\\", v); return v }
+/"Action":"build-output"/ { print output(); next }
+/"Action":"output"/ {
+	pkg = field("Package"); t = field("Test"); out = output()
+	if (t == "") { if (out !~ /^(PASS|=== |coverage:)/) print out; next }
+	top = t; sub(/\/.*/, "", top)
+	buf[pkg, top] = buf[pkg, top] out "\n"
+	next
+}
+/"Action":"fail"/ { t = field("Test"); if (t != "" && t !~ /\//) printf "%s", buf[field("Package"), t] }
+' "$testlog"
+# Skipped tests, with their reasons: a skip must never pass for a pass.
+skips=$(awk '
+function field(name,   v) { v = $0; if (v !~ "\"" name "\":\"") return ""; sub(".*\"" name "\":\"", "", v); sub(/".*/, "", v); return v }
+/"Action":"output"/ && /"Test":"/ {
+	out = $0; sub(/.*"Output":"/, "", out); sub(/"}$/, "", out); gsub(/\\n/, "", out); gsub(/\\t/, " ", out); gsub(/\\"/, "\"", out)
+	if (out ~ /^ +[A-Za-z0-9_]+\.go:[0-9]+:/) last[field("Package"), field("Test")] = out
+}
+/"Action":"skip"/ && /"Test":"/ {
+	p = field("Package"); t = field("Test"); r = last[p, t]; sub(/^ +/, "", r)
+	sub(/^github.com\/ramsync\/ramsync\//, "", p)
+	printf "  %s %s: %s\n", p, t, r
+}' "$testlog")
+if [ -n "$skips" ]; then
+  echo
+  echo "skipped ($(printf '%s\n' "$skips" | wc -l)):"
+  printf '%s\n' "$skips"
+else
+  echo
+  echo "skipped: none"
+fi
+if [ "$teststatus" -ne 0 ]; then
+  echo "go test failed (exit $teststatus)"; exit "$teststatus"
+fi
 
 step "fuzz ($fuzztime each)"
 for target in $(grep -rho 'func Fuzz[A-Za-z0-9_]*' --include='*_test.go' pkg functions | sed 's/func //' | sort -u); do
