@@ -59,7 +59,7 @@ func (c *Client) Roster(ctx context.Context, department string) (*hr.Roster, err
 			e, err := employee(obj, "")
 			if err != nil {
 				open, _ := obj["open_id"].(string)
-				if bad[open] {
+				if open != "" && bad[open] { // the same user in another department
 					continue
 				}
 				bad[open] = true
