@@ -38,6 +38,19 @@ type hrisFormat struct {
 	wrapper    string            // the key of the record array (under "d" for SuccessFactors)
 	shape      string            // the document's shape, for messages
 	extraKeys  map[string]string // other top-level keys and the JSON type they must have
+	wanted     map[string]bool   // the fields an Employee keeps without its Fields
+}
+
+func init() {
+	for _, f := range hrisFormats {
+		f.wanted = map[string]bool{f.id: true, f.email: true}
+		for _, d := range f.display {
+			f.wanted[d] = true
+		}
+		if f.statusName != "" {
+			f.wanted[f.statusName] = true
+		}
+	}
 }
 
 var hrisFormats = map[string]*hrisFormat{

@@ -355,3 +355,43 @@ func TestLoadHRISSizeLimit(t *testing.T) {
 		}
 	}
 }
+
+// A Loader keeping the standard fields only skips the others unread; it
+// must find the same employees and problems as one that keeps them all.
+func TestLoadStandardFieldsOnlySame(t *testing.T) {
+	dir := t.TempDir()
+	docs := map[string][]byte{
+		"array records": []byte(`{"Report_Entry":[{"Employee_ID":"1","x":[[1,{"a":[]}]]},[1,[2,{"b":3}]],[],{"Employee_ID":"2","Email":null,"Full_Name":"B","n":{"d":{"e":1}}},{"Employee_ID":"2"},"s",7,null,{"Employee_ID":"3","Email":"a","Email":"b"}]}`),
+		"ramsync json":  []byte(`[{"id":"E1","email":"a@x","extra":{"k":[1,2]},"status":"terminated"},{"id":"E2","status":"retired"},[{"id":"E3"}],{"id":"E4","id":"E5"}]`),
+	}
+	for _, name := range []string{"workday_raas.json", "bamboohr_report.json", "successfactors_user.json", "roster.json", "roster_wrapped.json"} {
+		docs[name] = readTestdata(t, name)
+	}
+	for name, data := range docs {
+		path := filepath.Join(dir, strings.ReplaceAll(name, " ", "_"))
+		if err := os.WriteFile(path, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		full, err1 := (&Loader{}).Load(context.Background(), "file://"+path)
+		slim, err2 := (&Loader{StandardFieldsOnly: true}).Load(context.Background(), "file://"+path)
+		if err1 != nil || err2 != nil {
+			t.Fatalf("%s: %v, %v", name, err1, err2)
+		}
+		if strings.Join(ids(full), " ") != strings.Join(ids(slim), " ") || strings.Join(problems(full), "\n") != strings.Join(problems(slim), "\n") {
+			t.Errorf("%s:\nfull %q %q\nslim %q %q", name, ids(full), problems(full), ids(slim), problems(slim))
+		}
+		for i, e := range slim.Employees {
+			f := full.Employees[i]
+			if e.Fields != nil || e.Email != f.Email || e.DisplayName != f.DisplayName {
+				t.Errorf("%s: slim %+v, full %+v", name, e, f)
+			}
+		}
+	}
+	// Nesting is bounded while skipping, too.
+	deep := `{"Report_Entry":[` + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + `]}`
+	path := filepath.Join(dir, "deep")
+	os.WriteFile(path, []byte(deep), 0o644)
+	if _, err := (&Loader{StandardFieldsOnly: true}).Load(context.Background(), "file://"+path); err == nil || !strings.Contains(err.Error(), "nested deeper than 64 levels") {
+		t.Errorf("deep nesting: %v", err)
+	}
+}

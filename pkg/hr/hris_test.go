@@ -3,6 +3,7 @@ package hr
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -295,4 +296,42 @@ func TestHRISStatus(t *testing.T) {
 			t.Errorf("%s status %s = %s, want %s", tt.format, tt.value, got, tt.want)
 		}
 	}
+}
+
+func FuzzParseHRIS(f *testing.F) {
+	for _, s := range samples {
+		f.Add([]byte(s.data), uint8(0))
+	}
+	for _, name := range []string{"workday_raas.json", "bamboohr_report.json", "successfactors_user.json"} {
+		data, err := os.ReadFile("testdata/" + name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data, uint8(0))
+	}
+	f.Fuzz(func(t *testing.T, data []byte, fm uint8) {
+		format := Formats[int(fm)%len(Formats)]
+		r, err := Parse(data, format)
+		if err != nil {
+			if r != nil || !strings.HasPrefix(err.Error(), "hr: roster: ") || len(err.Error()) > 1000 {
+				t.Fatalf("Parse = %v, %v", r, err)
+			}
+			return
+		}
+		if r.Format != detect(data) || format != FormatAuto && r.Format != format {
+			t.Fatalf("format %q read as %q, detected %q", format, r.Format, detect(data))
+		}
+		seen := map[string]bool{}
+		for _, e := range r.Employees {
+			if checkID(e.ID) != "" || seen[e.ID] || e.Status != StatusActive && e.Status != StatusTerminated {
+				t.Fatalf("bad employee %#v", e)
+			}
+			seen[e.ID] = true
+		}
+		for _, p := range r.Problems {
+			if p.Reason == "" || (p.Page > 0) != (r.Format == FormatSuccessFactors) {
+				t.Fatalf("bad problem %#v", p)
+			}
+		}
+	})
 }

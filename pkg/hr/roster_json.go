@@ -127,13 +127,24 @@ func (rd *jsonReader) wrapper(b *builder) error {
 // nil, ramsync's own; else those of an HR system's export.
 func (rd *jsonReader) records(b *builder, at jsonPath, f *hrisFormat) error {
 	idField := "id"
+	wanted := standardKeys
 	if f != nil {
-		idField = f.id
+		idField, wanted = f.id, f.wanted
+	}
+	var slim *slimReader
+	if b.o.standardFieldsOnly {
+		slim = &slimReader{wanted: wanted, seen: map[string]bool{}}
 	}
 	for i := 0; rd.dec.More(); i++ {
 		rd.path = append(at[:len(at):len(at)], pathElem{index: i, isIndex: true})
 		n := len(rd.dups)
-		v, err := rd.value(len(at) + 1)
+		var v any
+		var err error
+		if slim != nil {
+			v, err = slim.record(rd)
+		} else {
+			v, err = rd.value(len(at) + 1)
+		}
 		if err != nil {
 			return err
 		}
