@@ -63,8 +63,30 @@ func reconcile(ctx context.Context, l *localrun.Local, payload string) (provisio
 	return rep, wall, rss, nil
 }
 
-// steady is a reconcile of n users where pct percent drifted.
+// rosterFormats are the roster formats a steady run with no drift reads,
+// each in its own reconciler process so that each has its own peak RSS:
+// ramsync's JSON, then the three HR systems' exports (ROSTER_FORMAT=auto).
+var rosterFormats = []string{"json", "workday", "bamboohr", "successfactors"}
+
+// steady is a reconcile of n users where pct percent drifted, from a JSON
+// roster; with no drift, also from each HR system's export.
 func steady(ctx context.Context, s settings, bins map[string]string, n int, pct float64) ([]row, error) {
+	rows, err := steadyFormat(ctx, s, bins, n, pct, "json")
+	if err != nil || pct != 0 {
+		return rows, err
+	}
+	for _, format := range rosterFormats[1:] {
+		r, err := steadyFormat(ctx, s, bins, n, pct, format)
+		if err != nil {
+			return nil, err
+		}
+		rows = append(rows, r...)
+	}
+	return rows, nil
+}
+
+// steadyFormat is steady with the roster in format.
+func steadyFormat(ctx context.Context, s settings, bins map[string]string, n int, pct float64, format string) ([]row, error) {
 	l, err := start(ctx, s, bins)
 	if err != nil {
 		return nil, err
@@ -79,11 +101,8 @@ func steady(ctx context.Context, s settings, bins map[string]string, n int, pct 
 		}
 		return cloudtest.User{ExternalID: fmt.Sprintf("E%06d", i), UserName: fmt.Sprintf("user%06d", i), DisplayName: display, Created: old, LastModified: old}
 	})
-	emps := make([]map[string]any, n)
-	for i := range n {
-		emps[i] = map[string]any{"id": fmt.Sprintf("E%06d", i), "email": fmt.Sprintf("user%06d@example.com", i), "displayName": fmt.Sprintf("User %d", i)}
-	}
-	if err := l.WriteRoster(time.Now(), emps); err != nil {
+	size, err := writeRoster(l, format, n)
+	if err != nil {
 		return nil, err
 	}
 	// A first, dry run in a cold process: token, secret and connections
@@ -98,7 +117,17 @@ func steady(ctx context.Context, s settings, bins map[string]string, n int, pct 
 		return nil, err
 	}
 	if rep.Counts.Update != changes || rep.Counts.Failed != 0 || dry.Counts.Update != changes {
-		return nil, fmt.Errorf("steady %d/%g%%: counts %+v", n, pct, rep.Counts)
+		return nil, fmt.Errorf("steady %d/%g%% (%s roster): counts %+v", n, pct, format, rep.Counts)
+	}
+	if rep.Roster.Format != format || rep.Roster.Records != n || rep.Counts.Rejected != 0 || rep.Counts.Unchanged != n-changes {
+		return nil, fmt.Errorf("steady %d/%g%% (%s roster): roster %+v, counts %+v", n, pct, format, rep.Roster, rep.Counts)
+	}
+	if format != "json" {
+		name := fmt.Sprintf("steady %s users, %s roster (%.0f MB)", short(n), format, float64(size)/(1<<20))
+		return []row{
+			{scenario: name, metric: "roster read (invocation)", value: float64(rep.Timings.RosterMs), unit: "ms"},
+			{scenario: name, metric: "peak RSS (reconciler)", value: rss, bound: 128, unit: "MB", goal: 1.00},
+		}, nil
 	}
 	pages := (n + s.page - 1) / s.page
 	name := fmt.Sprintf("steady %s users, %g%% changes", short(n), pct)
@@ -116,6 +145,43 @@ func steady(ctx context.Context, s settings, bins map[string]string, n int, pct 
 		{scenario: name, metric: "peak RSS (reconciler)", value: rss, bound: 128, unit: "MB", goal: 1.00},
 	}
 	return rows, nil
+}
+
+// writeRoster writes the reconciler's roster of n users in format and
+// returns its size: ramsync's {"asOf", "employees"}, or an HR system's
+// export as the double serves it (one SuccessFactors page: a file:// roster
+// cannot follow __next).
+func writeRoster(l *localrun.Local, format string, n int) (int, error) {
+	if format == "json" {
+		emps := make([]map[string]any, n)
+		for i := range n {
+			emps[i] = map[string]any{"id": fmt.Sprintf("E%06d", i), "email": fmt.Sprintf("user%06d@example.com", i), "displayName": fmt.Sprintf("User %d", i)}
+		}
+		if err := l.WriteRoster(time.Now(), emps); err != nil {
+			return 0, err
+		}
+		fi, err := os.Stat(l.RosterPath)
+		if err != nil {
+			return 0, err
+		}
+		return int(fi.Size()), nil
+	}
+	workers := make([]cloudtest.Worker, n)
+	for i := range workers {
+		workers[i] = cloudtest.Worker{ID: fmt.Sprintf("E%06d", i), FirstName: "User", LastName: strconv.Itoa(i), Email: fmt.Sprintf("user%06d@example.com", i)}
+	}
+	var data []byte
+	switch format {
+	case "workday":
+		data = cloudtest.WorkdayReport(workers)
+	case "bamboohr":
+		data = cloudtest.BambooHRReport(workers)
+	case "successfactors":
+		data = cloudtest.SuccessFactorsPage("https://api4.successfactors.com", workers, "")
+	default:
+		return 0, fmt.Errorf("no roster format %q", format)
+	}
+	return len(data), os.WriteFile(l.RosterPath, data, 0o644)
 }
 
 // initial is the first run against an empty RAM: n creates.
