@@ -328,6 +328,13 @@ func (d *DingTalk) Fail(api string, n, count int, f DingTalkFault) {
 	}
 }
 
+// ClearFaults removes every fault not yet triggered.
+func (d *DingTalk) ClearFaults() {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	clear(d.faults)
+}
+
 // ExpireTokens makes every access token issued so far expired (42001).
 func (d *DingTalk) ExpireTokens() {
 	d.mu.Lock()
@@ -386,4 +393,40 @@ func newDTToken() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// AccessTokens returns every access token handed out, for tests that
+// check a client never logs or reports one.
+func (d *DingTalk) AccessTokens() []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return slices.Sorted(maps.Keys(d.tokens))
+}
+
+// DepartmentSizes returns each department's number of direct members
+// (users listed by user/list for it), the root and empty ones included.
+func (d *DingTalk) DepartmentSizes() map[int64]int {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	m := make(map[int64]int, len(d.depts))
+	for id := range d.depts {
+		m[id] = 0
+	}
+	for _, u := range d.users {
+		for _, id := range u.DeptIDs {
+			m[id]++
+		}
+	}
+	return m
+}
+
+// MinPullCalls returns the fewest calls a full directory pull from the
+// root can make: one gettoken, one listsubid per department, and per
+// department one user/list page per 100 members (at least one).
+func (d *DingTalk) MinPullCalls() int {
+	n := 1
+	for _, m := range d.DepartmentSizes() {
+		n += 1 + max(1, (m+99)/100)
+	}
+	return n
 }

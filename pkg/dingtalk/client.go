@@ -74,9 +74,11 @@ type Client struct {
 	hc       *http.Client
 	log      *slog.Logger
 
-	mu       sync.Mutex // guards the token and the limiters; held during a token fetch
-	token    string
-	expires  time.Time
+	mu      sync.Mutex // guards the token; held during a token fetch
+	token   string
+	expires time.Time
+
+	limMu    sync.Mutex
 	limiters map[string]*rate.Limiter
 }
 
@@ -234,8 +236,8 @@ var tokenCodes = map[int]bool{40001: true, 40014: true, 42001: true}
 
 // limiter returns the rate limiter of one API.
 func (c *Client) limiter(api string) *rate.Limiter {
-	c.mu.Lock()
-	defer c.mu.Unlock()
+	c.limMu.Lock()
+	defer c.limMu.Unlock()
 	l, ok := c.limiters[api]
 	if !ok {
 		l = rate.NewLimiter(rate.Limit(c.cfg.RPS), 1)
