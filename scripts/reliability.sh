@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-tests='^(TestReconcileUnderFaults|TestWebhookBurstUnderFaults|TestSameHireAcrossFourInstancesMakesOneUser|TestTerminateRacingUpdateEndsDeletedEndToEnd|TestWebhookRacingReconcilerConverges|TestHostileWebhookRequests|TestHostileValues|TestHostileOffboardingEvents|TestNoSecretAnywhere|TestForgedRequestsOnAFreshInstance|TestSigningKeyProblemsAnswer503|TestDuplicateKeyBomb|TestAnswerForAnotherUserIsRefused|TestEndpointsOverTLSOnly)$'
+tests='^(TestReconcileUnderFaults|TestWebhookBurstUnderFaults|TestSameHireAcrossFourInstancesMakesOneUser|TestTerminateRacingUpdateEndsDeletedEndToEnd|TestWebhookRacingReconcilerConverges|TestHostileWebhookRequests|TestHostileValues|TestHostileOffboardingEvents|TestNoSecretAnywhere|TestForgedRequestsOnAFreshInstance|TestForgedRequestsReadTheKeyOnce|TestSigningKeyProblemsAnswer503|TestDuplicateKeyBomb|TestAnswerForAnotherUserIsRefused|TestEndpointsOverTLSOnly)$'
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
@@ -85,11 +85,13 @@ END {
 	race("offboarding events", r[HO], g(HO, "cases") " payloads, " g(HO, "events") " events")
 	race("secrets in logs/reports/answers", r["TestNoSecretAnywhere"], "app secret, AccessKey secret, STS token, signing key, tokens, MACs: none found")
 
-	FB = "forged-burst"; FS = "forged-100s"; MK = "missing-key"; DB = "dup-key-bomb"; WU = "wrong-user"; PH = "plain-http"
+	FB = "forged-burst"; FS = "forged-100s"; FX = "forged-binary"; MK = "missing-key"; DB = "dup-key-bomb"; WU = "wrong-user"; PH = "plain-http"
 	print ""
 	print "Hostile input, issue 12 (each case: zero SCIM writes)"
 	race("100 forgeries, one burst", r["TestForgedRequestsOnAFreshInstance"],
 		g(FB, "kms_reads") " KMS reads (at most " g(FB, "max_kms_reads") "), " g(FB, "scim_requests") " SCIM requests, " g(FB, "scim_writes") " writes")
+	race("100 forgeries, real binary", r["TestForgedRequestsReadTheKeyOnce"],
+		g(FX, "kms_reads") " KMS reads (at most " g(FX, "max_kms_reads") "), " g(FX, "scim_requests") " SCIM requests, " g(FX, "scim_writes") " writes")
 	race("100 forgeries, 1 s apart", r["TestForgedRequestsOnAFreshInstance"],
 		g(FS, "kms_reads") " KMS reads (at most " g(FS, "max_kms_reads") "), " g(FS, "scim_requests") " SCIM requests, " g(FS, "scim_writes") " writes")
 	race("signing key missing/empty/unreadable", r["TestSigningKeyProblemsAnswer503"],

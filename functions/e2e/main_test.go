@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"regexp"
 	"runtime/debug"
@@ -12,7 +13,9 @@ import (
 	"time"
 
 	"github.com/ramsync/ramsync/pkg/cloudtest"
+	"github.com/ramsync/ramsync/pkg/hr"
 	"github.com/ramsync/ramsync/pkg/localrun"
+	"github.com/ramsync/ramsync/pkg/secrets"
 )
 
 var binaries map[string]string
@@ -165,4 +168,37 @@ func users(srv *cloudtest.Server) map[string]cloudtest.User {
 		m[u.UserName] = u
 	}
 	return m
+}
+
+// TestForgedRequestsReadTheKeyOnce (issue 12 item 3) sends 100 forged
+// requests (well-formed header, fresh t, HMAC under a wrong key) to a
+// fresh instance of the real webhook binary, and counts what reached the
+// cloud: the instance reads the signing key once, plus at most one re-read
+// per full minute the burst lasted (none in practice: it takes well under
+// a second), and nothing reaches OAuth or SCIM. Before the fix the first
+// forgery forced a second read at once.
+func TestForgedRequestsReadTheKeyOnce(t *testing.T) {
+	l := start(t, localrun.Options{})
+	ctx := context.Background()
+	began := time.Now()
+	body := []byte(`{"id":"evt-forged","type":"employee.hired","employee":{"id":"E1","email":"a@example.com"}}`)
+	forger := secrets.NewValue("whsec_guess")
+	for i := range 100 {
+		status, answer, err := l.Post(ctx, body, func(h http.Header) {
+			h.Set(hr.SignatureHeader, hr.Sign(forger, time.Now(), body))
+		})
+		if err != nil || status != http.StatusUnauthorized {
+			t.Fatalf("forgery %d: %d %s %v; want 401", i, status, answer, err)
+		}
+	}
+	c := l.Cloud.Counters()
+	allowed := 1 + int64(time.Since(began)/time.Minute)
+	if n := c["kms.GetSecretValue"]; n < 1 || n > allowed {
+		t.Errorf("KMS reads = %d after 100 forgeries on a fresh instance, want 1 (the first read), at most %d", n, allowed)
+	}
+	if n := c.Service(cloudtest.OAuth) + c.SCIM(); n != 0 {
+		t.Errorf("forgeries reached OAuth or SCIM: %d requests", n)
+	}
+	t.Logf("RELIABILITY suite=forged-binary forgeries=100 kms_reads=%d max_kms_reads=%d scim_requests=%d scim_writes=%d",
+		c["kms.GetSecretValue"], allowed, c.SCIM(), c.SCIMWrites())
 }
