@@ -431,3 +431,40 @@ func TestMappingConcurrentFor(t *testing.T) {
 	}
 	wg.Wait()
 }
+
+// The reconciler's Loader drops Fields when the mapping it was built from
+// says StandardFieldsOnly; whatever source the roster turns out to be,
+// that source's mapping must then give the same result without them.
+func TestStandardFieldsOnlyHoldsForEverySource(t *testing.T) {
+	records := map[string]hr.Employee{
+		SourceNative:         {ID: "E1", Email: "a.b@x", DisplayName: "A B", Status: hr.StatusActive, Fields: map[string]any{"id": "E1", "email": "a.b@x", "displayName": "A B", "team": "Ops"}},
+		SourceWorkday:        {ID: "21001", Email: "a.b@x", DisplayName: "A B", Status: hr.StatusActive, Fields: map[string]any{"Employee_ID": "21001", "Email": "a.b@x", "Full_Name": "A B", "team": "Ops"}},
+		SourceBambooHR:       {ID: "40", Email: "a.b@x", DisplayName: "A B", Status: hr.StatusTerminated, Fields: map[string]any{"id": "40", "workEmail": "a.b@x", "displayName": "A B", "status": "Inactive", "team": "Ops"}},
+		SourceSuccessFactors: {ID: "u1", Email: "a.b@x", DisplayName: "A B", Status: hr.StatusActive, Fields: map[string]any{"userId": "u1", "email": "a.b@x", "firstName": "A", "lastName": "B", "status": "t", "team": "Ops"}},
+	}
+	for _, spec := range []string{
+		``,
+		`{"userName": "{{ .email | localpart | lower }}"}`,
+		`{"externalId": "{{ .id }}", "displayName": "{{ .displayName }}"}`,
+		`{"userName": "{{ .Email | localpart | lower }}"}`,
+		`{"displayName": "{{ .team }}"}`,
+		`{"status": "active"}`,
+	} {
+		m, err := ParseMapping(spec, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !m.StandardFieldsOnly() {
+			continue
+		}
+		for source, e := range records {
+			slim := e
+			slim.Fields = nil
+			d1, err1 := m.For(source).Map(e)
+			d2, err2 := m.For(source).Map(slim)
+			if err1 != nil || fmt.Sprint(err1) != fmt.Sprint(err2) || !cmp.Equal(d1, d2) {
+				t.Errorf("MAPPING %s, %s: with Fields %+v %v, without %+v %v", spec, source, d1, err1, d2, err2)
+			}
+		}
+	}
+}
