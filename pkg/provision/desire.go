@@ -27,13 +27,16 @@ type Wanted struct {
 	Leavers int
 }
 
-// Desire maps a roster: active employees become Desired users, terminated
-// ones are left out (so their users are deleted), and records that cannot
+// Desire maps a roster with the mapping for its format ([Mapping.For]):
+// active employees become Desired users, frozen ones Frozen, terminated
+// ones (by the record's status, or the mapping's status template) are
+// left out (so their users are suspended or deleted), and records that cannot
 // be used are rejected with the reason: unreadable records, mapping
 // failures, and every record of an employee id that appears more than once
 // (which of them is right cannot be known).
 func Desire(r *hr.Roster, m *Mapping) Wanted {
 	var w Wanted
+	m = m.For(r.Format) // the source's default mapping under MAPPING
 	troubled := map[string]string{} // ids with an unusable record: every record of theirs is rejected
 	for _, p := range r.Problems {
 		w.Rejected = append(w.Rejected, Rejection{ExternalID: p.ID, Record: recordOf(p), Reason: problemReason(p)})
@@ -66,6 +69,12 @@ func Desire(r *hr.Roster, m *Mapping) Wanted {
 			}
 			continue
 		}
+		st, err := m.Status(e)
+		if err != nil {
+			w.Rejected = append(w.Rejected, Rejection{ExternalID: e.ID, Record: fmt.Sprintf("record %d", i+1), Reason: mappingReason(err)})
+			continue
+		}
+		e.Status = st
 		if e.Status == hr.StatusTerminated {
 			w.Leavers++
 			continue

@@ -37,7 +37,19 @@ func (e *Engine) ApplyEvent(ctx context.Context, ev hr.Event) (Result, error) {
 	default:
 		rev.Resumes = ev.Source != ""
 	}
-	m := e.Mapping
+	m := e.Mapping.For(ev.Source)
+	if ev.Type == hr.EventUpdated || ev.Type == hr.EventHired {
+		// A status template (MAPPING) may say the record is a leaver.
+		s, err := m.Status(emp)
+		if err != nil {
+			r := Result{Action: Rejected, ExternalID: emp.ID, Reason: mappingReason(err)}
+			e.logOp(ctx, Item{Action: Rejected, ExternalID: emp.ID}, r, nil, 0)
+			return r, nil
+		}
+		if s == hr.StatusTerminated || (ev.Type == hr.EventUpdated && s == hr.StatusSuspended) {
+			st = s
+		}
+	}
 	c := claim{status: st}
 	var err error
 	switch st {
