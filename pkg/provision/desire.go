@@ -36,7 +36,7 @@ type Wanted struct {
 // (which of them is right cannot be known).
 func Desire(r *hr.Roster, m *Mapping) Wanted {
 	var w Wanted
-	m = m.For(r.Format) // the source's default mapping under MAPPING
+	m = m.For(r.Format)             // the source's default mapping under MAPPING
 	troubled := map[string]string{} // ids with an unusable record: every record of theirs is rejected
 	for _, p := range r.Problems {
 		w.Rejected = append(w.Rejected, Rejection{ExternalID: p.ID, Record: recordOf(p), Reason: problemReason(p)})
