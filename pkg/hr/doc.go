@@ -35,8 +35,12 @@
 // # Roster
 //
 // A [Loader] reads the full list of employees from an https:// URL (with
-// optional Bearer or Basic credentials) or a file:// URL, as a JSON array, a
-// JSON object {"asOf": …, "employees": […]}, or CSV with a header row. Records
+// optional Bearer or Basic credentials, sent only to the URL's own origin)
+// or a file:// URL: ramsync's JSON (an array or {"asOf", "employees"}), CSV
+// with a header row, a Workday RaaS report, a BambooHR custom report or a
+// SuccessFactors OData v2 export (every __next page), told apart by [Parse]
+// unless [Loader.Format] names one. The Feishu and DingTalk directories are
+// read by pkg/feishu and pkg/dingtalk into the same [Roster]. Records
 // that cannot be read are reported in [Roster.Problems] and the others are
 // kept; a roster that cannot be read at all, or that has no usable employee,
 // is an error, so that the reconciler never takes "nobody" for an answer.
