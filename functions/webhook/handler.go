@@ -21,6 +21,8 @@ import (
 // method, the size and the signature over the raw body, decodes one event
 // or a batch, and applies each event through the provisioning engine. Its
 // answers are the SPEC's table; nothing is written for a rejected request.
+// The paths /feishu and /dingtalk are the vendors' push routes (SPEC §4.6,
+// see route); any other path is ramsync's own format.
 type Handler struct {
 	Engine provision.Engine
 	// Keys returns the HMAC signing keys (one, or two during a rotation).
@@ -29,6 +31,9 @@ type Handler struct {
 	Tolerance time.Duration
 	Log       *slog.Logger
 	Now       func() time.Time
+	// Vendors are the vendor push routes by path (RouteFeishu,
+	// RouteDingTalk); a route missing here answers 404.
+	Vendors map[string]vendor
 
 	mu          sync.Mutex
 	lastRefresh time.Time
@@ -65,11 +70,11 @@ func (r result) MarshalJSON() ([]byte, error) {
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	start := time.Now()
-	status, body := h.serve(ctx, w, r)
+	status, body := h.route(ctx, w, r)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(body)
-	attrs := []any{"status", status, "durationMs", time.Since(start).Milliseconds()}
+	attrs := []any{"route", routeName(r.URL.Path), "status", status, "durationMs", time.Since(start).Milliseconds()}
 	if e, ok := body.(map[string]apiError); ok {
 		attrs = append(attrs, "code", e["error"].Code, "reason", e["error"].Message)
 	}

@@ -1,5 +1,6 @@
 // Command webhook is ramsync's HTTP-triggered function: it applies signed
-// HR webhooks (hires, updates, terminations) to RAM as they happen.
+// HR webhooks (hires, updates, terminations) to RAM as they happen, and
+// the pushes of Feishu/Lark (/feishu) and DingTalk (/dingtalk) apps.
 package main
 
 import (
@@ -26,10 +27,33 @@ func main() {
 		Tolerance: cfg.Tolerance,
 		Log:       log,
 	}
+	h.Vendors = vendors(h, cl, cfg)
 	fcrun.Start(func(ctx context.Context, ev fcrun.HTTPEvent) (fcrun.HTTPResponse, error) {
 		fcrun.Begin(ctx, cl.Creds)
 		return fcrun.ServeHTTP(ctx, h, ev), nil
 	})
+}
+
+// vendors are the push routes of the configured vendors: /feishu with
+// FEISHU_APP_ID, /dingtalk with DINGTALK_APP_KEY. Their secrets are read
+// on first use (then cached for the instance), never at start-up.
+func vendors(h *Handler, cl *wire.Clients, cfg config.Webhook) map[string]vendor {
+	v := map[string]vendor{}
+	if f := cfg.Feishu; f.AppID != "" {
+		if !f.Secret.IsZero() {
+			h.Log.Warn(config.ErrLocalSecret.Error(), "variable", "FEISHU_SECRET")
+		}
+		v[RouteFeishu] = newFeishuRoute(h, f.AppID, cl.FeishuSecret(f))
+	}
+	if d := cfg.DingTalk; d.AppKey != "" {
+		if !d.Secret.IsZero() {
+			h.Log.Warn(config.ErrLocalSecret.Error(), "variable", "DINGTALK_SECRET")
+		}
+		client, err := cl.DingTalk(d, h.Log)
+		wire.ExitIf("webhook", err)
+		v[RouteDingTalk] = newDingTalkRoute(h, d.AppKey, cl.DingTalkSecret(d), client)
+	}
+	return v
 }
 
 // signingKeys reads the HMAC key(s): the secret holds one key, or several
