@@ -40,7 +40,8 @@ type Config struct {
 	// request, so a rotated secret is picked up on the next renewal.
 	Secret func(ctx context.Context) (Secret, error)
 	// HTTPClient makes the requests; nil means a client with a 10-second
-	// timeout.
+	// timeout that follows no redirect (the query holds the token). A
+	// client given here should refuse redirects too.
 	HTTPClient *http.Client
 	// Logger gets retries and token renewals at debug level and give-ups
 	// at warn; nil discards. Access tokens and secrets are never logged.
@@ -104,7 +105,12 @@ func New(cfg Config) (*Client, error) {
 	}
 	c.hc = cfg.HTTPClient
 	if c.hc == nil {
-		c.hc = &http.Client{Timeout: 10 * time.Second}
+		c.hc = &http.Client{
+			Timeout: 10 * time.Second,
+			// A redirect would carry the access token (or the app
+			// secret) in its query to wherever it points: refuse it.
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
 	}
 	c.log = cfg.Logger
 	if c.log == nil {

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/ramsync/ramsync/pkg/hr"
@@ -228,7 +229,7 @@ func (p *pull) do(ctx context.Context, t task) ([]int64, *task, error) {
 			DeptIDList []int64 `json:"dept_id_list"`
 		}
 		if err := p.c.post(ctx, APIListSubDept, map[string]int64{"dept_id": t.dept}, &res); err != nil {
-			return nil, nil, fmt.Errorf("department %d: %w", t.dept, err)
+			return nil, nil, &pullError{fmt.Sprintf("department %d", t.dept), err}
 		}
 		return res.DeptIDList, nil, nil
 	}
@@ -239,7 +240,7 @@ func (p *pull) do(ctx context.Context, t task) ([]int64, *task, error) {
 	}
 	req := map[string]int64{"dept_id": t.dept, "cursor": t.cursor, "size": pageSize}
 	if err := p.c.post(ctx, APIUserList, req, &res); err != nil {
-		return nil, nil, fmt.Errorf("department %d, cursor %d: %w", t.dept, t.cursor, err)
+		return nil, nil, &pullError{fmt.Sprintf("department %d, cursor %d", t.dept, t.cursor), err}
 	}
 	p.mu.Lock()
 	for _, u := range res.List {
@@ -265,3 +266,15 @@ func (p *pull) do(ctx context.Context, t task) ([]int64, *task, error) {
 	}
 	return nil, &task{dept: t.dept, users: true, cursor: next}, nil
 }
+
+// pullError is a failed call of a pull and where in the walk it was.
+type pullError struct {
+	where string
+	err   error
+}
+
+func (e *pullError) Error() string {
+	return strings.TrimPrefix(e.err.Error(), "dingtalk: ") + " [" + e.where + "]"
+}
+
+func (e *pullError) Unwrap() error { return e.err }

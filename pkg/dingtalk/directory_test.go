@@ -6,14 +6,18 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/ramsync/ramsync/pkg/cloudtest"
 	"github.com/ramsync/ramsync/pkg/hr"
+	"github.com/ramsync/ramsync/pkg/secrets"
 )
 
 // clock is a settable clock for the client.
@@ -352,5 +356,29 @@ func TestRosterDepartment(t *testing.T) {
 	ce, _ := newClient(t, empty, nil)
 	if _, err := ce.Roster(ctx, ""); !errors.Is(err, hr.ErrEmptyRoster) {
 		t.Errorf("empty directory: %v, want hr.ErrEmptyRoster", err)
+	}
+}
+
+// TestNoRedirect: the default HTTP client follows no redirect, which
+// would carry the app secret (gettoken's query) to another host.
+func TestNoRedirect(t *testing.T) {
+	var leaked atomic.Int32
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { leaked.Add(1) }))
+	defer elsewhere.Close()
+	redirector := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, elsewhere.URL+r.URL.RequestURI(), http.StatusFound)
+	}))
+	defer redirector.Close()
+	c, err := New(Config{AppKey: "k", Endpoint: redirector.URL, Retries: -1,
+		Secret: func(context.Context) (Secret, error) { return Secret{AppSecret: secrets.NewValue("s3cr3t")}, nil }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.User(context.Background(), "u1")
+	if err == nil || !strings.Contains(err.Error(), "HTTP 302") || strings.Contains(err.Error(), "s3cr3t") {
+		t.Errorf("User through a redirect: %v", err)
+	}
+	if leaked.Load() != 0 {
+		t.Error("the redirect was followed")
 	}
 }

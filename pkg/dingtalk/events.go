@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/ramsync/ramsync/pkg/hr"
 )
@@ -61,33 +62,55 @@ func (e *EventsError) Unwrap() []error {
 // (ErrUserGone) do not stop the others: Events returns the events it
 // built and an *EventsError listing them.
 func (c *Client) Events(ctx context.Context, p Push) ([]hr.Event, error) {
-	var events []hr.Event
-	var gone []*FetchError
-	for _, r := range p.Events {
-		ev := hr.Event{ID: p.EventID, Type: r.Type, OccurredAt: p.OccurredAt, Source: Source}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	events := make([]hr.Event, len(p.Events))
+	fails := make([]*FetchError, len(p.Events))
+	var (
+		once  sync.Once
+		fatal *FetchError // the first transient failure; it stops the others
+		wg    sync.WaitGroup
+	)
+	sem := make(chan struct{}, c.cfg.Concurrency)
+	for i, r := range p.Events {
+		events[i] = hr.Event{ID: p.EventID, Type: r.Type, OccurredAt: p.OccurredAt, Source: Source}
 		if !r.NeedsFetch() {
-			ev.Employee = hr.Employee{
+			events[i].Employee = hr.Employee{
 				ID:     r.UserID,
 				Status: hr.StatusTerminated,
 				Fields: map[string]any{"userid": r.UserID},
 			}
-			events = append(events, ev)
 			continue
 		}
-		e, err := c.User(ctx, r.UserID)
-		if err != nil {
-			fe := &FetchError{UserID: r.UserID, Type: r.Type, Err: err}
-			if errors.Is(err, ErrUserGone) {
-				gone = append(gone, fe)
-				continue
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			e, err := c.User(ctx, r.UserID)
+			if err == nil {
+				events[i].Employee = e
+				return
 			}
-			return nil, fe
+			fails[i] = &FetchError{UserID: r.UserID, Type: r.Type, Err: err}
+			if !errors.Is(err, ErrUserGone) {
+				once.Do(func() { fatal = fails[i]; cancel() })
+			}
+		})
+	}
+	wg.Wait()
+	if fatal != nil {
+		return nil, fatal
+	}
+	var out []hr.Event
+	var gone []*FetchError
+	for i := range events {
+		if fails[i] != nil {
+			gone = append(gone, fails[i])
+			continue
 		}
-		ev.Employee = e
-		events = append(events, ev)
+		out = append(out, events[i])
 	}
 	if len(gone) > 0 {
-		return events, &EventsError{Failed: gone}
+		return out, &EventsError{Failed: gone}
 	}
-	return events, nil
+	return out, nil
 }
