@@ -1,6 +1,7 @@
 // Package wire builds ramsync's shared clients from its configuration:
 // the Secrets Manager reader, the OAuth token source, the SCIM client, the
-// RAM OpenAPI client and the provisioning engine. A function builds them
+// RAM OpenAPI client, the provisioning engine and the alert notifier; and
+// the preflight checks the configuration needs. A function builds them
 // once per instance, at start-up, so warm invocations share the cached
 // token, secrets and connections.
 package wire
@@ -12,6 +13,7 @@ import (
 	"log/slog"
 	"os"
 
+	"github.com/ramsync/ramsync/pkg/alert"
 	"github.com/ramsync/ramsync/pkg/auth"
 	"github.com/ramsync/ramsync/pkg/config"
 	"github.com/ramsync/ramsync/pkg/fcrun"
@@ -39,12 +41,19 @@ type Clients struct {
 	SCIM    *scim.Client
 	RAM     *ramcred.Client
 	Engine  provision.Engine
+	// Alerts posts to ALERT_WEBHOOK_URL's bot (disabled when unset): see
+	// Notify.
+	Alerts *alert.Notifier
+
+	config  config.Common
+	log     *slog.Logger
+	watched *watchedTokens
 }
 
 // Build builds the clients. It makes no request. Extra SCIM client options
 // (the reconciler's list concurrency) go after the defaults.
 func Build(c config.Common, log *slog.Logger, scimOpts ...scim.Option) (*Clients, error) {
-	cl := &Clients{Creds: secrets.NewCredentialStore(secrets.EnvCredentials(os.Getenv))}
+	cl := &Clients{Creds: secrets.NewCredentialStore(secrets.EnvCredentials(os.Getenv)), config: c, log: log}
 	if c.SecretsRegion != "" {
 		m, err := secrets.NewManager(secrets.ManagerConfig{
 			Region: c.SecretsRegion, Endpoint: c.SecretsEndpoint, Credentials: cl.Creds.Get, Logger: log,
@@ -65,14 +74,19 @@ func Build(c config.Common, log *slog.Logger, scimOpts ...scim.Option) (*Clients
 		return nil, err
 	}
 	cl.Tokens = tokens
+	cl.watched = &watchedTokens{Source: tokens}
 	// Bursts of a tenth of the rate (at least 2): a webhook's two lookups
 	// go out together, and the rate over any second stays SCIM_RPS.
 	opts := append([]scim.Option{scim.WithRateLimit(c.RPS, max(2, int(c.RPS/10))), scim.WithLogger(log)}, scimOpts...)
-	cl.SCIM, err = scim.New(c.SCIMEndpoint, tokens, opts...)
+	cl.SCIM, err = scim.New(c.SCIMEndpoint, cl.watched, opts...)
 	if err != nil {
 		return nil, err
 	}
 	cl.RAM, err = ramcred.New(ramcred.Config{Endpoint: c.RAMEndpoint, Credentials: cl.Creds.Get, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	cl.Alerts, err = newNotifier(cl, c.Alert, log)
 	if err != nil {
 		return nil, err
 	}

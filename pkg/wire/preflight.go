@@ -1,0 +1,78 @@
+package wire
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"github.com/ramsync/ramsync/pkg/preflight"
+	"github.com/ramsync/ramsync/pkg/secrets"
+)
+
+// SecretCheck is the preflight check of the secret called name, which
+// variable names (e.g. ROSTER_AUTH_SECRET_NAME), read past the cache.
+func (cl *Clients) SecretCheck(variable, name string) preflight.Check {
+	return preflight.Secret(variable, name, func(ctx context.Context, name string) (secrets.Value, error) {
+		if cl.Secrets == nil {
+			return cl.Secret(ctx, name, secrets.Value{}) // says SECRETS_REGION is not set
+		}
+		return cl.Secrets.Refresh(ctx, name)
+	})
+}
+
+// PreflightChecks are the checks of function's configuration (SPEC §4.4):
+// the app secret and the alert bot's signing secret, then extra (the
+// function's own secrets, its roster), then the token, one SCIM page, each
+// RAM OpenAPI read action the rules use, and the alert bot.
+func (cl *Clients) PreflightChecks(function string, extra ...preflight.Check) []preflight.Check {
+	c := cl.config
+	var checks []preflight.Check
+	if c.ClientSecret.IsZero() {
+		checks = append(checks, cl.SecretCheck("SCIM_SECRET_NAME", c.SecretName))
+	}
+	if c.Alert.SecretName != "" {
+		checks = append(checks, cl.SecretCheck("ALERT_SECRET_NAME", c.Alert.SecretName))
+	}
+	checks = append(checks, extra...)
+	checks = append(checks, preflight.Token(cl.watched), preflight.SCIMPage(cl.SCIM))
+	actions := append([]string{}, preflight.BlockerReads...)
+	if c.Rules.Grace > 0 {
+		actions = append(actions, preflight.SuspendReads...)
+		if function == "reconciler" {
+			actions = append(actions, preflight.ReconcilerReads...)
+		}
+	}
+	checks = append(checks, preflight.RAMActions(preflight.RAMConfig{
+		Endpoint: c.RAMEndpoint, Credentials: cl.Creds.Get, Policy: "scripts/deploy/" + function + "-policy.json",
+	}, actions)...)
+	return append(checks, preflight.AlertBot(cl.Alerts))
+}
+
+// DebugPreflight runs checks in the background, once the first
+// invocation brought the role's credentials, and logs each line at debug
+// level, when the log level is debug (the webhook's and offboarding's
+// start-up checks). It never fails start-up, and at any other level it
+// does nothing (secrets are read on first use, SPEC §4.1).
+func (cl *Clients) DebugPreflight(checks []preflight.Check) {
+	if cl.log == nil || !cl.log.Enabled(context.Background(), slog.LevelDebug) {
+		return
+	}
+	go func() {
+		// The role's credentials come with the first invocation
+		// (fcrun.Begin): wait for them, a few minutes at most.
+		for i := 0; cl.Creds.Get().IsZero(); i++ {
+			if i == 3000 {
+				cl.log.Debug("preflight skipped: no credentials arrived")
+				return
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+		defer cancel()
+		rep := preflight.Run(ctx, checks)
+		for _, r := range rep.Checks {
+			cl.log.Debug("preflight", "check", r.Check, "ok", r.OK, "line", r.Line())
+		}
+		cl.log.Debug("preflight finished", "ok", rep.OK, "failed", len(rep.Failed()))
+	}()
+}
