@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"strings"
 	"time"
 
+	"github.com/ramsync/ramsync/pkg/alert"
 	"github.com/ramsync/ramsync/pkg/hr"
+	"github.com/ramsync/ramsync/pkg/preflight"
 	"github.com/ramsync/ramsync/pkg/provision"
 )
 
@@ -32,6 +35,11 @@ type Overrides struct {
 	// Approve is an operator's approval of the removals the brakes held
 	// in an earlier run: the report's approval hash (SPEC rule 6).
 	Approve *string `json:"approve"`
+	// Explain asks what the run would do for one employee id, and why;
+	// nothing is written (SPEC §4.4).
+	Explain *string `json:"explain"`
+	// Preflight asks for the dependency checks; nothing is written.
+	Preflight *bool `json:"preflight"`
 }
 
 // RosterLoader loads the roster. *hr.Loader implements it.
@@ -45,6 +53,11 @@ type Handler struct {
 	Roster    RosterLoader
 	RosterURL string
 	Log       *slog.Logger
+	// Checks are the preflight checks of the configuration
+	// (wire.Clients.PreflightChecks and the roster's); nil means none.
+	Checks func() []preflight.Check
+	// Notify posts alerts (wire.Clients.Notify); nil sends none.
+	Notify func(ctx context.Context, runID string, msgs []alert.Message)
 }
 
 // Handle runs one reconcile and returns its report. It returns an error
@@ -118,7 +131,18 @@ func parseOverrides(event []byte) (Overrides, error) {
 	dec := json.NewDecoder(bytes.NewReader(src))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&ov); err != nil {
-		return ov, fmt.Errorf("payload: want {\"dryRun\": bool, \"maxDeletes\": int, \"maxDeletePercent\": number, \"approve\": \"<hash>\"}: %v", err)
+		return ov, fmt.Errorf("payload: want {\"dryRun\": bool, \"maxDeletes\": int, \"maxDeletePercent\": number, \"approve\": \"<hash>\"}, {\"explain\": \"<employee id>\"} or {\"preflight\": true}: %v", err)
+	}
+	if ov.Explain != nil || ov.Preflight != nil {
+		if ov.DryRun != nil || ov.MaxDeletes != nil || ov.MaxDeletePercent != nil || ov.Approve != nil || (ov.Explain != nil && ov.Preflight != nil) {
+			return ov, errors.New("payload: explain and preflight each come alone: {\"explain\": \"<employee id>\"} or {\"preflight\": true}")
+		}
+		if ov.Preflight != nil && !*ov.Preflight {
+			return ov, errors.New("payload: preflight must be true")
+		}
+		if ov.Explain != nil && (strings.TrimSpace(*ov.Explain) == "" || len(*ov.Explain) > hr.MaxIDLength) {
+			return ov, fmt.Errorf("payload: explain must be an employee id (1 to %d characters)", hr.MaxIDLength)
+		}
 	}
 	if ov.Approve != nil && !approvalRE.MatchString(*ov.Approve) {
 		return ov, fmt.Errorf("payload: approve must be the 32 hexadecimal characters of a report's approval, not %.40q", *ov.Approve)

@@ -28,9 +28,12 @@ func main() {
 		Log:       log,
 	}
 	h.Vendors = vendors(h, cl, cfg)
+	cl.DebugPreflight(startupChecks(cl, cfg))
 	fcrun.Start(func(ctx context.Context, ev fcrun.HTTPEvent) (fcrun.HTTPResponse, error) {
-		fcrun.Begin(ctx, cl.Creds)
-		return fcrun.ServeHTTP(ctx, h, ev), nil
+		inv := fcrun.Begin(ctx, cl.Creds)
+		resp := fcrun.ServeHTTP(ctx, h, ev)
+		cl.Notify(ctx, "webhook", inv.RequestID, answerAlerts(ev, resp))
+		return resp, nil
 	})
 }
 
