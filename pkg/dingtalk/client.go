@@ -87,8 +87,8 @@ type Client struct {
 // server-api-calling-guide: ten minutes].
 const tokenMargin = 10 * time.Minute
 
-// New returns a Client. It makes no request.
-func New(cfg Config) (*Client, error) {
+// NewClient returns a Client. It makes no request.
+func NewClient(cfg Config) (*Client, error) {
 	if cfg.AppKey == "" {
 		return nil, errors.New("dingtalk: Config.AppKey is required (DINGTALK_APP_KEY)")
 	}

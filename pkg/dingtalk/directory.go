@@ -13,10 +13,10 @@ import (
 	"github.com/ramsync/ramsync/pkg/hr"
 )
 
-// AsOfPullStarted is the hr.Roster AsOfSource of a directory pull: the
+// AsOfPullStart is the hr.Roster AsOfSource of a directory pull: the
 // roster describes the directory as it was when the pull started (SPEC
 // rule 5a: an earlier as-of time protects more fresh joiners).
-const AsOfPullStarted = "directory pull started"
+const AsOfPullStart = "directory pull started"
 
 // Format is the hr.Roster Format of a directory pull.
 const Format = "dingtalk"
@@ -84,7 +84,7 @@ func employee(u map[string]any) (hr.Employee, string) {
 // when a user sits in several departments, sorted by userid. A user object
 // that cannot be read is a Problem of the roster, naming its userid.
 //
-// AsOf is when the pull started (AsOfSource AsOfPullStarted), Source
+// AsOf is when the pull started (AsOfSource AsOfPullStart), Source
 // "dingtalk://" (with ?department= when given), Format "dingtalk". Any
 // call that still fails after its retries aborts the pull: the error names
 // the API, the department and the errcode, and no roster is returned, never
@@ -107,7 +107,7 @@ func (c *Client) Roster(ctx context.Context, department string) (*hr.Roster, err
 		return nil, fmt.Errorf("dingtalk: roster pull aborted, no roster: %w", err)
 	}
 
-	r := &hr.Roster{Source: src, AsOf: started, AsOfSource: AsOfPullStarted, Format: Format}
+	r := &hr.Roster{Source: src, AsOf: started, AsOfSource: AsOfPullStart, Format: Format}
 	ids := make([]string, 0, len(p.users))
 	for id := range p.users {
 		ids = append(ids, id)

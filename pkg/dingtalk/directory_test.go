@@ -62,7 +62,7 @@ func newClient(t testing.TB, dt *cloudtest.DingTalk, edit func(*Config)) (*Clien
 	if edit != nil {
 		edit(&cfg)
 	}
-	c, err := New(cfg)
+	c, err := NewClient(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,7 +110,7 @@ func TestRosterLarge(t *testing.T) {
 	if len(r.Problems) != 0 {
 		t.Errorf("problems: %v", r.Problems)
 	}
-	if !r.AsOf.Equal(now) || r.AsOfSource != AsOfPullStarted || r.Source != "dingtalk://" || r.Format != "dingtalk" {
+	if !r.AsOf.Equal(now) || r.AsOfSource != AsOfPullStart || r.Source != "dingtalk://" || r.Format != "dingtalk" {
 		t.Errorf("AsOf %v (%s), Source %q, Format %q", r.AsOf, r.AsOfSource, r.Source, r.Format)
 	}
 	e := r.Employees[0] // u00000: not activated, in three departments
@@ -369,7 +369,7 @@ func TestNoRedirect(t *testing.T) {
 		http.Redirect(w, r, elsewhere.URL+r.URL.RequestURI(), http.StatusFound)
 	}))
 	defer redirector.Close()
-	c, err := New(Config{AppKey: "k", Endpoint: redirector.URL, Retries: -1,
+	c, err := NewClient(Config{AppKey: "k", Endpoint: redirector.URL, Retries: -1,
 		Secret: func(context.Context) (Secret, error) { return Secret{AppSecret: secrets.NewValue("s3cr3t")}, nil }})
 	if err != nil {
 		t.Fatal(err)

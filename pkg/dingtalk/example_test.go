@@ -26,7 +26,7 @@ func Example() {
 		fmt.Println(err)
 		return
 	}
-	client, err := dingtalk.New(dingtalk.Config{
+	client, err := dingtalk.NewClient(dingtalk.Config{
 		AppKey:     o.AppKey,
 		Endpoint:   platform.URL,
 		Secret:     func(context.Context) (dingtalk.Secret, error) { return secret, nil },
@@ -79,7 +79,7 @@ func ExampleClient_Roster() {
 	defer platform.Close()
 	platform.SeedOrg(250, 12)
 	o := platform.Options()
-	client, _ := dingtalk.New(dingtalk.Config{
+	client, _ := dingtalk.NewClient(dingtalk.Config{
 		AppKey:   o.AppKey,
 		Endpoint: platform.URL,
 		Secret: func(context.Context) (dingtalk.Secret, error) {
