@@ -1,16 +1,18 @@
 // Command reconciler is ramsync's timer-triggered function: the nightly
 // full comparison of the HR roster with RAM, applied within the deletion
-// brakes.
+// brakes. Invoked by hand it also answers an operator's {"approve":
+// "<hash>"}, {"explain": "<employee id>"} and {"preflight": true}.
 package main
 
 import (
 	"context"
 	"os"
 
+	"github.com/ramsync/ramsync/pkg/alert"
 	"github.com/ramsync/ramsync/pkg/config"
 	"github.com/ramsync/ramsync/pkg/fcrun"
 	"github.com/ramsync/ramsync/pkg/hr"
-	"github.com/ramsync/ramsync/pkg/provision"
+	"github.com/ramsync/ramsync/pkg/preflight"
 	"github.com/ramsync/ramsync/pkg/scim"
 	"github.com/ramsync/ramsync/pkg/secrets"
 	"github.com/ramsync/ramsync/pkg/wire"
@@ -23,7 +25,7 @@ func main() {
 	cl, log := wire.Setup("reconciler", cfg.Common, scim.WithListConcurrency(cfg.Concurrency))
 	cl.Engine.DryRun = cfg.DryRun
 	cl.Engine.Concurrency = cfg.Concurrency
-	loader := &hr.Loader{StandardFieldsOnly: cfg.Mapping.StandardFieldsOnly()}
+	loader := &hr.Loader{Format: cfg.RosterFormat, StandardFieldsOnly: cfg.Mapping.StandardFieldsOnly()}
 	if cfg.RosterAuthSecretName != "" {
 		loader.Credentials = func(ctx context.Context) (secrets.Value, error) {
 			return cl.Secret(ctx, cfg.RosterAuthSecretName, secrets.Value{})
@@ -33,9 +35,33 @@ func main() {
 	// (and their tokens) live as long as the instance.
 	rosters, err := newRosters(cl, cfg, loader, log)
 	wire.ExitIf("reconciler", err)
-	h := &Handler{Engine: cl.Engine, Roster: rosters, RosterURL: cfg.RosterURL, Log: log}
-	fcrun.Start(func(ctx context.Context, event []byte) (*provision.Report, error) {
+	h := &Handler{Engine: cl.Engine, Roster: rosters, RosterURL: cfg.RosterURL, Log: log,
+		Checks: func() []preflight.Check { return checks(cl, cfg, loader) },
+		Notify: func(ctx context.Context, runID string, msgs []alert.Message) {
+			cl.Notify(ctx, "reconciler", runID, msgs)
+		},
+	}
+	fcrun.Start(func(ctx context.Context, event []byte) (any, error) {
 		inv := fcrun.Begin(ctx, cl.Creds)
-		return h.Handle(ctx, inv.RequestID, event)
+		return h.Invoke(ctx, inv.RequestID, event)
 	})
+}
+
+// checks are the reconciler's preflight checks: the shared ones, with the
+// roster's credentials, the HR vendors' secrets and the roster itself.
+func checks(cl *wire.Clients, cfg config.Reconciler, loader *hr.Loader) []preflight.Check {
+	var extra []preflight.Check
+	if cfg.RosterAuthSecretName != "" {
+		extra = append(extra, cl.SecretCheck("ROSTER_AUTH_SECRET_NAME", cfg.RosterAuthSecretName))
+	}
+	if cfg.Feishu.AppID != "" && cfg.Feishu.SecretName != "" {
+		extra = append(extra, cl.SecretCheck("FEISHU_SECRET_NAME", cfg.Feishu.SecretName))
+	}
+	if cfg.DingTalk.AppKey != "" && cfg.DingTalk.SecretName != "" {
+		extra = append(extra, cl.SecretCheck("DINGTALK_SECRET_NAME", cfg.DingTalk.SecretName))
+	}
+	extra = append(extra, preflight.Roster(func(ctx context.Context) (*hr.Roster, error) {
+		return loader.Load(ctx, cfg.RosterURL)
+	}))
+	return cl.PreflightChecks("reconciler", extra...)
 }
