@@ -92,7 +92,7 @@ func TestRostersVendors(t *testing.T) {
 	defer dsrv.Close()
 	dsrv.SeedOrg(250, 30)
 	o := dsrv.Options()
-	dc, err := dingtalk.New(dingtalk.Config{AppKey: o.AppKey, Endpoint: dsrv.URL, HTTPClient: dsrv.Client(), Retries: -1,
+	dc, err := dingtalk.NewClient(dingtalk.Config{AppKey: o.AppKey, Endpoint: dsrv.URL, HTTPClient: dsrv.Client(), Retries: -1,
 		Secret: func(context.Context) (dingtalk.Secret, error) {
 			return dingtalk.Secret{AppSecret: secrets.NewValue(o.AppSecret)}, nil
 		}})

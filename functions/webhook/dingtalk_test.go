@@ -27,7 +27,7 @@ func newDingTalkHandler(t *testing.T) (*Handler, *stacktest.Stack, *cloudtest.Di
 	sec := func(context.Context, bool) (dingtalk.Secret, error) {
 		return dingtalk.ParseSecret(secrets.NewValue(fmt.Sprintf(`{"appSecret":%q,"aesKey":%q,"token":%q}`, o.AppSecret, o.AESKey, o.Token)))
 	}
-	client, err := dingtalk.New(dingtalk.Config{AppKey: o.AppKey, Endpoint: dt.URL, HTTPClient: dt.Client(),
+	client, err := dingtalk.NewClient(dingtalk.Config{AppKey: o.AppKey, Endpoint: dt.URL, HTTPClient: dt.Client(),
 		Secret: func(ctx context.Context) (dingtalk.Secret, error) { return sec(ctx, false) }, RetryWait: time.Millisecond, Retries: 1})
 	if err != nil {
 		t.Fatal(err)

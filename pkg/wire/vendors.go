@@ -76,7 +76,7 @@ func (cl *Clients) Feishu(c config.Feishu, log *slog.Logger) (*feishu.Client, er
 // use, then cached for the instance's warm invocations.
 func (cl *Clients) DingTalk(c config.DingTalk, log *slog.Logger) (*dingtalk.Client, error) {
 	sec := cl.DingTalkSecret(c)
-	return dingtalk.New(dingtalk.Config{
+	return dingtalk.NewClient(dingtalk.Config{
 		AppKey:     c.AppKey,
 		Endpoint:   c.Endpoint,
 		Secret:     func(ctx context.Context) (dingtalk.Secret, error) { return sec(ctx, false) },
