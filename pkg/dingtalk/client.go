@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"math/rand/v2"
 	"net/http"
 	"net/url"
@@ -81,6 +82,49 @@ type Client struct {
 
 	limMu    sync.Mutex
 	limiters map[string]*rate.Limiter
+
+	statsMu sync.Mutex
+	stats   Stats
+}
+
+// Stats counts a Client's HTTP requests.
+type Stats struct {
+	// Requests counts requests sent, per API (APIToken, APIUserGet, …).
+	Requests map[string]int
+	// Retries counts requests that repeated a failed one; RateLimited the
+	// answers that were errcode 90018 or 90002.
+	Retries, RateLimited int
+}
+
+// Stats returns a copy of the request counts so far.
+func (c *Client) Stats() Stats {
+	c.statsMu.Lock()
+	defer c.statsMu.Unlock()
+	s := c.stats
+	s.Requests = maps.Clone(c.stats.Requests)
+	if s.Requests == nil {
+		s.Requests = map[string]int{}
+	}
+	return s
+}
+
+// count records one request of api: a retry when attempt > 0.
+func (c *Client) count(api string, attempt int) {
+	c.statsMu.Lock()
+	defer c.statsMu.Unlock()
+	if c.stats.Requests == nil {
+		c.stats.Requests = map[string]int{}
+	}
+	c.stats.Requests[api]++
+	if attempt > 0 {
+		c.stats.Retries++
+	}
+}
+
+func (c *Client) countRateLimited() {
+	c.statsMu.Lock()
+	defer c.statsMu.Unlock()
+	c.stats.RateLimited++
 }
 
 // tokenMargin is how long before its expiry a token is renewed [DOC
@@ -328,6 +372,7 @@ func (c *Client) do(ctx context.Context, api, method, path string, q url.Values,
 		if err := lim.Wait(ctx); err != nil {
 			return fmt.Errorf("dingtalk: %s: %w", api, ctxErr(ctx, err))
 		}
+		c.count(api, attempt)
 		err := c.once(ctx, api, method, path, q, body, out)
 		if err == nil {
 			return nil
@@ -335,6 +380,9 @@ func (c *Client) do(ctx context.Context, api, method, path string, q url.Values,
 		var ae *APIError
 		if !errors.As(err, &ae) {
 			return err
+		}
+		if ae.ErrCode == 90018 || ae.ErrCode == 90002 {
+			c.countRateLimited()
 		}
 		ae.Attempts = attempt + 1
 		last = ae

@@ -157,6 +157,10 @@ func TestRosterThrottled(t *testing.T) {
 	if want := dt.MinPullCalls() + throttled + 1; calls != want {
 		t.Errorf("%d calls, want %d: the minimum, %d throttled retries and one after 88", calls, want, throttled)
 	}
+	st := c.Stats()
+	if st.RateLimited != throttled || st.Retries != throttled+1 || st.Requests[APIUserList]+st.Requests[APIListSubDept]+st.Requests[APIToken] != calls {
+		t.Errorf("Stats %+v; the double saw %d calls, %d throttled", st, calls, throttled)
+	}
 	t.Logf("%d calls, %d throttled", calls, throttled)
 }
 
