@@ -536,3 +536,39 @@ func TestApproveFromTheAlertText(t *testing.T) {
 		t.Errorf("the approved run alerted: %q", kindsSince(bots.Posts(), 1))
 	}
 }
+
+func TestStartupPreflightInDebugLogs(t *testing.T) {
+	debug := map[string]string{"LOG_LEVEL": "debug"}
+	l := start(t, localrun.Options{FuncEnv: map[string]map[string]string{"webhook": debug, "offboarding": debug}})
+	srv := l.Cloud
+	srv.Intercept = ramRefuses("GetUserMFAInfo")
+	// The checks wait for the first invocation's credentials; a failing
+	// one never fails the function.
+	if status, a := postOne(t, l, eventAt("hired", "E1", "li.wei@example.com", time.Now())); status != 200 || a.Results[0].Action != "created" {
+		t.Fatalf("hire: %d %+v", status, a)
+	}
+	if r := invokeOffboarding(t, l, []byte(`{"externalId": "E404"}`)); r.Action != "already absent" {
+		t.Fatalf("offboarding: %+v", r)
+	}
+	for _, fn := range []string{"webhook", "offboarding"} {
+		var lines []string
+		for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+			lines = l.Lines(fn, "stdout")
+			if lineWith(lines, `"msg":"preflight finished"`) != "" {
+				break
+			}
+		}
+		for _, want := range [][]string{
+			{`"level":"DEBUG"`, `"msg":"preflight finished"`, `"ok":false`},
+			{`"level":"DEBUG"`, "FAILED: RAM action ram:GetUserMFAInfo", "grant ram:GetUserMFAInfo", fn + "-policy.json"},
+			{`"level":"DEBUG"`, "ok: OAuth token"},
+		} {
+			if lineWith(lines, want...) == "" {
+				t.Errorf("%s: no log line with %q", fn, want)
+			}
+		}
+	}
+	if lineWith(l.Lines("webhook", "stdout"), "ok: secret "+localrun.WebhookSecretName+" (WEBHOOK_SECRET_NAME)") == "" {
+		t.Error("the webhook's start-up checks did not read its signing key")
+	}
+}

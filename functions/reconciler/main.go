@@ -36,7 +36,7 @@ func main() {
 	rosters, err := newRosters(cl, cfg, loader, log)
 	wire.ExitIf("reconciler", err)
 	h := &Handler{Engine: cl.Engine, Roster: rosters, RosterURL: cfg.RosterURL, Log: log,
-		Checks: func() []preflight.Check { return checks(cl, cfg, loader) },
+		Checks: func() []preflight.Check { return checks(cl, cfg, rosters) },
 		Notify: func(ctx context.Context, runID string, msgs []alert.Message) {
 			cl.Notify(ctx, "reconciler", runID, msgs)
 		},
@@ -45,23 +45,4 @@ func main() {
 		inv := fcrun.Begin(ctx, cl.Creds)
 		return h.Invoke(ctx, inv.RequestID, event)
 	})
-}
-
-// checks are the reconciler's preflight checks: the shared ones, with the
-// roster's credentials, the HR vendors' secrets and the roster itself.
-func checks(cl *wire.Clients, cfg config.Reconciler, loader *hr.Loader) []preflight.Check {
-	var extra []preflight.Check
-	if cfg.RosterAuthSecretName != "" {
-		extra = append(extra, cl.SecretCheck("ROSTER_AUTH_SECRET_NAME", cfg.RosterAuthSecretName))
-	}
-	if cfg.Feishu.AppID != "" && cfg.Feishu.SecretName != "" {
-		extra = append(extra, cl.SecretCheck("FEISHU_SECRET_NAME", cfg.Feishu.SecretName))
-	}
-	if cfg.DingTalk.AppKey != "" && cfg.DingTalk.SecretName != "" {
-		extra = append(extra, cl.SecretCheck("DINGTALK_SECRET_NAME", cfg.DingTalk.SecretName))
-	}
-	extra = append(extra, preflight.Roster(func(ctx context.Context) (*hr.Roster, error) {
-		return loader.Load(ctx, cfg.RosterURL)
-	}))
-	return cl.PreflightChecks("reconciler", extra...)
 }
