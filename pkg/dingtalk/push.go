@@ -2,6 +2,7 @@ package dingtalk
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -95,14 +96,19 @@ func (e *FormatError) Error() string {
 // direction (DefaultTolerance when tolerance ≤ 0).
 //
 // Errors: a body over MaxBodyBytes wraps hr.ErrBodyTooLarge (413);
-// *AuthError (401); *FormatError (400). Only a nil error may be answered
-// with Reply.
+// *AuthError (401); *FormatError (400); any other error is the secret's
+// fault (no token or aesKey; 500). Only a nil error may be answered with
+// Reply.
 func Open(q url.Values, body []byte, s Secret, appKey string, now time.Time, tolerance time.Duration) (Push, error) {
 	if len(body) > MaxBodyBytes {
 		return Push{}, fmt.Errorf("dingtalk: push: %w: %d bytes", hr.ErrBodyTooLarge, len(body))
 	}
 	if tolerance <= 0 {
 		tolerance = DefaultTolerance
+	}
+	if s.Token.IsZero() || s.AESKey.IsZero() {
+		// With an empty token anyone could sign: refuse to check at all.
+		return Push{}, errors.New("dingtalk: push: the secret has no token or aesKey (read it with ParseSecret)")
 	}
 	sig, err := querySignature(q)
 	if err != nil {

@@ -265,6 +265,21 @@ func TestHostilePushes(t *testing.T) {
 	}
 }
 
+// TestOpenNeedsSecret: a secret without a token or key checks nothing.
+func TestOpenNeedsSecret(t *testing.T) {
+	dt := cloudtest.NewDingTalk(cloudtest.DingTalkOptions{})
+	defer dt.Close()
+	o := dt.Options()
+	q, body := dt.SealPush(dt.EventMessage(TypeUserLeave, now, "u1"), now)
+	for _, s := range []Secret{{}, {AESKey: secrets.NewValue(o.AESKey)}, {Token: secrets.NewValue(o.Token)}} {
+		_, err := Open(q, body, s, o.AppKey, now, time.Minute)
+		var ae *AuthError
+		if err == nil || errors.As(err, &ae) {
+			t.Errorf("Open with secret %v: %v, want a configuration error", s, err)
+		}
+	}
+}
+
 func mustEncrypt(t *testing.T, aesKey, owner string, msg []byte) string {
 	t.Helper()
 	enc, err := Encrypt(aesKey, owner, msg)
