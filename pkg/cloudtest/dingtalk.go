@@ -68,6 +68,7 @@ type DingTalk struct {
 	throttled map[string]int
 	faults    map[string]map[int]DingTalkFault
 	buckets   map[string]*dtBucket
+	members   map[int64][]*DingTalkUser // by department, sorted; nil when stale
 }
 
 // DingTalkOptions configures a DingTalk double; zero fields take the
@@ -227,6 +228,7 @@ func (d *DingTalk) AddUser(u DingTalkUser) {
 	u.DeptIDs = slices.Clone(u.DeptIDs)
 	u.Extra = maps.Clone(u.Extra)
 	d.users[u.UserID] = &u
+	d.members = nil
 }
 
 // RemoveUser removes a user, as a leaver leaves the address book.
@@ -234,6 +236,7 @@ func (d *DingTalk) RemoveUser(id string) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	delete(d.users, id)
+	d.members = nil
 }
 
 // User returns a user and whether there is one.

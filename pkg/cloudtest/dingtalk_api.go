@@ -182,13 +182,18 @@ func (d *DingTalk) userList(w http.ResponseWriter, dept, cursor, size *int64) {
 		dtAnswer(w, 60003, "部门不存在", nil)
 		return
 	}
-	var members []*DingTalkUser
-	for _, u := range d.users {
-		if slices.Contains(u.DeptIDs, *dept) {
-			members = append(members, u)
+	if d.members == nil {
+		d.members = map[int64][]*DingTalkUser{}
+		for _, u := range d.users {
+			for _, id := range u.DeptIDs {
+				d.members[id] = append(d.members[id], u)
+			}
+		}
+		for _, m := range d.members {
+			slices.SortFunc(m, func(a, b *DingTalkUser) int { return strings.Compare(a.UserID, b.UserID) })
 		}
 	}
-	slices.SortFunc(members, func(a, b *DingTalkUser) int { return strings.Compare(a.UserID, b.UserID) })
+	members := d.members[*dept]
 	start := min(*cursor, int64(len(members)))
 	end := min(start+*size, int64(len(members)))
 	list := make([]map[string]any, 0, end-start)
