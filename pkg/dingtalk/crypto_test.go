@@ -143,6 +143,7 @@ func TestParseSecret(t *testing.T) {
 		{"aesKey not base64", `{"appSecret":"s3cr3t-app","aesKey":"` + key[:42] + `!","token":"tok3n"}`, "aesKey"},
 		{"number", `{"appSecret":12345,"aesKey":"` + key + `","token":"tok3n"}`, "appSecret"},
 		{"trailing", good + `{"x":"s3cr3t-app"}`, "after"},
+		{"array", `["s3cr3t-app"]`, "not an object"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := ParseSecret(secrets.NewValue(tt.in))

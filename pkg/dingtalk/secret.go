@@ -94,6 +94,9 @@ func jsonFault(err error) string {
 	case *json.SyntaxError:
 		return "syntax error"
 	case *json.UnmarshalTypeError:
+		if err.Field == "" {
+			return "not an object"
+		}
 		return err.Field + " is not a string"
 	}
 	return "unreadable"
