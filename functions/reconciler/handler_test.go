@@ -20,6 +20,14 @@ func TestParseOverrides(t *testing.T) {
 		{`{"payload":"{\"maxDeletePercent\":101}"}`, "!maxDeletePercent must be between 0 and 100"},
 		{`{"payload":3}`, "!payload: must be a string"},
 		{`[1]`, "!not a JSON object"},
+		{`{"preflight": true}`, "dry=<nil> max=<nil> pct=<nil>"},
+		{`{"explain": "E1001"}`, "dry=<nil> max=<nil> pct=<nil>"},
+		{`{"payload":"{\"explain\":\"E1001\"}"}`, "dry=<nil> max=<nil> pct=<nil>"},
+		{`{"preflight": false}`, "!preflight must be true"},
+		{`{"explain": " "}`, "!explain must be an employee id"},
+		{`{"explain": "E1", "dryRun": true}`, "!explain and preflight each come alone"},
+		{`{"explain": "E1", "preflight": true}`, "!explain and preflight each come alone"},
+		{`{"preflight": true, "approve": "0123456789abcdef0123456789abcdef"}`, "!explain and preflight each come alone"},
 	}
 	for _, tt := range tests {
 		ov, err := parseOverrides([]byte(tt.event))
