@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"sync"
 
 	"github.com/aliyun/fc-runtime-go-sdk/fccontext"
 )
@@ -38,8 +39,16 @@ func RequestID(ctx context.Context) string {
 	if ctx == nil {
 		return ""
 	}
-	if fc, ok := fccontext.FromContext(ctx); ok {
+	fromContextMu.Lock()
+	fc, ok := fccontext.FromContext(ctx)
+	fromContextMu.Unlock()
+	if ok {
 		return fc.RequestID
 	}
 	return ""
 }
+
+// fromContextMu serialises fccontext.FromContext, which (SDK v0.3.1)
+// writes the FcContext's logger field on every call: concurrent loggers of
+// one invocation (a batch's events, the reconciler's writers) would race.
+var fromContextMu sync.Mutex

@@ -134,7 +134,7 @@ func seedEstate(srv *cloudtest.Server, n int) *estate {
 	if _, ok := srv.UserByName("root.ops"); !ok {
 		keep("protected", "P00001", "root.ops", "Root")
 	}
-	keep("protected", "", "breakglass", "Break Glass")
+	keep("protected-unowned", "", "breakglass", "Break Glass")
 	for i := range n / 40 {
 		name, at := fmt.Sprintf("fresh%05d", i), es.asOf.Add(30*time.Minute)
 		id := seed(fmt.Sprintf("F%05d", i), name, "Fresh", at, at)
