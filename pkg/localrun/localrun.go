@@ -54,6 +54,15 @@ type Options struct {
 	// Dir holds the CA certificate, the roster and the binaries; empty
 	// means a new temporary directory, removed by Close.
 	Dir string
+	// Feishu, when set, starts a Feishu/Lark open platform double with
+	// these options, stores its app's secrets under FeishuSecretName and
+	// gives the webhook and the reconciler FEISHU_APP_ID,
+	// FEISHU_SECRET_NAME and FEISHU_ENDPOINT (its URL).
+	Feishu *cloudtest.FeishuOptions
+	// DingTalk, when set, starts a DingTalk double the same way
+	// (DINGTALK_APP_KEY, DINGTALK_SECRET_NAME under DingTalkSecretName,
+	// DINGTALK_ENDPOINT).
+	DingTalk *cloudtest.DingTalkOptions
 }
 
 // Local is ramsync running locally.
@@ -65,8 +74,14 @@ type Local struct {
 	SigningKey secrets.Value
 	// RosterPath is the file the reconciler's ROSTER_URL points at.
 	RosterPath string
-	dir        string
-	ownDir     bool
+	// Feishu and DingTalk are the vendor doubles Options asked for (nil
+	// otherwise); FeishuApp sends pushes signed and encrypted with the
+	// secrets stored for the app (see PostFeishu, SendFeishu).
+	Feishu    *cloudtest.Feishu
+	FeishuApp cloudtest.FeishuApp
+	DingTalk  *cloudtest.DingTalk
+	dir       string
+	ownDir    bool
 }
 
 var defaultTimeout = map[string]time.Duration{"webhook": 60 * time.Second, "reconciler": 900 * time.Second, "offboarding": 120 * time.Second}
@@ -105,7 +120,9 @@ func Start(ctx context.Context, o Options) (*Local, error) {
 
 	l.SigningKey = secrets.NewValue("whsec_" + randomHex(24))
 	co := o.Cloud
-	co.Secrets = merge(co.Secrets, map[string]string{WebhookSecretName: l.SigningKey.Reveal()})
+	vendorSecrets := map[string]string{}
+	vendorEnv := l.startVendors(o, vendorSecrets)
+	co.Secrets = merge(merge(co.Secrets, vendorSecrets), map[string]string{WebhookSecretName: l.SigningKey.Reveal()})
 	l.Cloud = cloudtest.NewServer(co)
 	cloud := l.Cloud.Options()
 	ca := filepath.Join(l.dir, "cloudtest-ca.pem")
@@ -138,6 +155,9 @@ func Start(ctx context.Context, o Options) (*Local, error) {
 		"reconciler":  {"ROSTER_URL": "file://" + l.RosterPath, "DRY_RUN": "false"},
 		"offboarding": {"DRY_RUN": "false"},
 	}
+	for _, fn := range []string{"webhook", "reconciler"} {
+		perFn[fn] = merge(vendorEnv, perFn[fn])
+	}
 	for _, fn := range Functions {
 		env := merge(merge(merge(common, perFn[fn]), o.Env), o.FuncEnv[fn])
 		timeout := o.Timeout[fn]
@@ -168,6 +188,7 @@ func (l *Local) Close() {
 	if l.Cloud != nil {
 		l.Cloud.Close()
 	}
+	l.closeVendors()
 	if l.ownDir {
 		os.RemoveAll(l.dir)
 	}
