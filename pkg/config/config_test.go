@@ -165,3 +165,22 @@ func TestEndpointsOverTLSOnly(t *testing.T) {
 	}
 	t.Logf("RELIABILITY suite=plain-http cases=%d refused=%d", plain, refused)
 }
+
+// TestURLErrorsHideCredentials: a bad URL's error never shows its query or
+// user info (issue 12 item 5).
+func TestURLErrorsHideCredentials(t *testing.T) {
+	for _, v := range []string{
+		"ftp://user:pa55word@hr.example.com/roster.json?token=s3cr3t",
+		"http://user:pa55word@hr.example.com/roster.json?token=s3cr3t",
+		"hr.example.com/roster.json?token=s3cr3t",
+	} {
+		env := map[string]string{"SCIM_CLIENT_ID": "c", "SCIM_CLIENT_SECRET": "s", "ROSTER_URL": v}
+		_, _, err := LoadReconciler(func(k string) string { return env[k] })
+		if err == nil || !strings.Contains(err.Error(), "ROSTER_URL") {
+			t.Fatalf("%s: err %v", v, err)
+		}
+		if strings.Contains(err.Error(), "s3cr3t") || strings.Contains(err.Error(), "pa55word") {
+			t.Errorf("the error shows a credential: %v", err)
+		}
+	}
+}

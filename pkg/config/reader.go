@@ -140,7 +140,7 @@ func (r *Reader) URL(name, def string, schemes ...string) string {
 	u, err := url.Parse(v)
 	hostless := u != nil && (u.Scheme == "file" || u.Scheme == "feishu" || u.Scheme == "dingtalk")
 	if err != nil || u.Scheme == "" || (u.Host == "" && !hostless) {
-		r.fail(name, "%q is not an absolute URL", v)
+		r.fail(name, "%q is not an absolute URL", shownURL(v))
 		return v
 	}
 	for _, s := range schemes {
@@ -148,8 +148,22 @@ func (r *Reader) URL(name, def string, schemes ...string) string {
 			return v
 		}
 	}
-	r.fail(name, "%q must use %s", v, strings.Join(schemes, " or "))
+	r.fail(name, "%q must use %s", shownURL(v), strings.Join(schemes, " or "))
 	return v
+}
+
+// shownURL is what an error may say of a URL: scheme://host/path, never its
+// user info, query or fragment (a signed URL or ?token= is a credential).
+func shownURL(v string) string {
+	u, err := url.Parse(v)
+	if err != nil {
+		if i := strings.IndexAny(v, "?#@"); i >= 0 {
+			return v[:i] + "…"
+		}
+		return v
+	}
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+	return u.String()
 }
 
 // TLSURL reads an absolute https:// URL (or one with an extra scheme),
@@ -163,7 +177,7 @@ func (r *Reader) TLSURL(name, def string, extra ...string) string {
 		return ""
 	}
 	if u, err := url.Parse(v); err == nil && u.Scheme == "http" && !Loopback(u.Hostname()) {
-		r.fail(name, "%q uses http://, which is allowed only for a loopback host (local runs); use https://", v)
+		r.fail(name, "%q uses http://, which is allowed only for a loopback host (local runs); use https://", shownURL(v))
 	}
 	return v
 }
