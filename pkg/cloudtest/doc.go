@@ -13,7 +13,18 @@
 //   - KMS Secrets Manager's GetSecretValue, POP RPC style with the
 //     HMAC-SHA1 signature checked (KMSEndpoint);
 //   - the RAM OpenAPI actions that remove a leaver's credentials and
-//     memberships, same RPC style (RAMEndpoint).
+//     memberships, same RPC style (RAMEndpoint), with GetUser, UpdateUser
+//     and ListUsers carrying Comments (the suspension marker), and, on the
+//     same host told apart by Version=2019-08-15, IMS GetUser,
+//     GetLoginProfile and UpdateLoginProfile (login Status).
+//
+// Beside the Server, each with its own httptest-like type: the Feishu/Lark
+// open platform and an event sender (NewFeishu, feishu*.go), DingTalk's
+// open platform and push sealer (NewDingTalk, dingtalk*.go), HR systems'
+// roster exports (NewHRIS: Workday RaaS, BambooHR, SuccessFactors OData with
+// __next pages) and chat-bot receivers that check each vendor's signature
+// (NewBots: DingTalk, Feishu/Lark, WeCom, Slack-compatible). Their doc
+// comments say what in them is inference.
 //
 // The services share one state: SCIM users are RAM users (a RAM user exists
 // exactly when its SCIM user does), the OAuth app's secret is a KMS secret,
@@ -91,6 +102,10 @@
 //     string-to-sign, which real POP does.
 //   - KMS version ids are "0000…000N" as in the documented example;
 //     FetchExtendedConfig has no effect.
+//   - RAM UpdateUser changes UpdateDate but not SCIM meta.lastModified, and
+//     a SCIM PUT keeps Comments; UpdateUser refuses New* parameters other
+//     than NewComments; the ListUsers Marker is opaque. IMS calls are
+//     counted and intercepted as "ims:<Action>".
 //
 // # What it does not emulate
 //
@@ -107,7 +122,8 @@
 //     them [§1.5 2ND]); here SCIM may replace and delete any user.
 //   - RAM groups and policies as entities of their own: they exist only as
 //     names attached to a user (no EntityNotExist.Group/Policy).
-//   - The rest of the RAM and IMS APIs, the RAM API's own SCIM-deletion
+//   - The rest of the RAM and IMS APIs (IMS UpdateLoginProfile ignores
+//     Password, MFABindRequired and PasswordResetRequired), the RAM API's own SCIM-deletion
 //     effects, console login, LastLoginDate.
 //   - KMS: actions other than GetSecretValue, binary or Rds/RAMCredentials
 //     secrets, rotation schedules, ExtendedConfig, DKMS instances, VPC

@@ -23,8 +23,9 @@ type Roster struct {
 	AsOf       time.Time
 	AsOfSource string
 	// Format is the parser that read the roster: FormatJSON, FormatCSV,
-	// FormatWorkday, FormatBambooHR or FormatSuccessFactors. The mapping
-	// for the roster's source is Mapping.For(Format).
+	// FormatWorkday, FormatBambooHR or FormatSuccessFactors; a directory
+	// pull sets "feishu" or "dingtalk" (AsOfSource "directory pull
+	// started"). The mapping for the roster's source is Mapping.For(Format).
 	Format string
 	// Employees are the records that could be read, in order, each id once.
 	Employees []Employee
