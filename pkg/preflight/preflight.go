@@ -75,12 +75,13 @@ type Report struct {
 	Checks []Result `json:"checks"`
 }
 
-// Failed returns the lines of the checks that failed.
+// Failed returns the lines of the checks that failed, without their
+// "FAILED: " (the alert's list).
 func (r Report) Failed() []string {
 	var out []string
 	for _, c := range r.Checks {
 		if !c.OK {
-			out = append(out, c.Line())
+			out = append(out, strings.TrimPrefix(c.Line(), "FAILED: "))
 		}
 	}
 	return out

@@ -155,7 +155,7 @@ func TestRAMActions(t *testing.T) {
 		kind := strings.TrimPrefix(a, "ram:")
 		if refused[kind] {
 			policy := "ram:" + strings.TrimPrefix(kind, "ims:")
-			want := "FAILED: RAM action " + a + ": " + a + ": refused, 403 NoPermission"
+			want := "FAILED: RAM action " + a + ": refused, 403 NoPermission"
 			if !strings.HasPrefix(line, want) || !strings.HasSuffix(line, "fix: grant "+policy+" to the function's role (see scripts/deploy/reconciler-policy.json)") {
 				t.Errorf("%s: %q", a, line)
 			}

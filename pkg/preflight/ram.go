@@ -183,7 +183,7 @@ func (p *prober) probe(ctx context.Context, action string) (string, error) {
 	}()
 	select {
 	case <-ctx.Done():
-		return "", fmt.Errorf("%s: no answer in time: %v", action, ctx.Err())
+		return "", fmt.Errorf("no answer in time: %v", ctx.Err())
 	case err = <-done:
 	}
 	if err == nil {
@@ -194,18 +194,18 @@ func (p *prober) probe(ctx context.Context, action string) (string, error) {
 		// A client error may quote the signed URL: keep the kind only.
 		var ce *sdkerr.ClientError
 		if errors.As(err, &ce) {
-			return "", fmt.Errorf("%s: no answer from RAM (%s): %s", action, ce.ErrorCode(), secrets.StripQuery(firstLine(ce.Message())))
+			return "", fmt.Errorf("no answer from RAM (%s): %s", ce.ErrorCode(), secrets.StripQuery(firstLine(ce.Message())))
 		}
-		return "", fmt.Errorf("%s: no answer from RAM: %s", action, secrets.StripQuery(firstLine(err.Error())))
+		return "", fmt.Errorf("no answer from RAM: %s", secrets.StripQuery(firstLine(err.Error())))
 	}
 	code := se.ErrorCode()
 	switch {
 	case strings.HasPrefix(code, "NoPermission"), strings.Contains(code, "NoPermission"), code == "Forbidden", strings.HasPrefix(code, "Forbidden.RAM"):
-		return "", fmt.Errorf("%s: refused, %d %s: the function's role may not call %s", action, se.HttpStatus(), code, action)
+		return "", fmt.Errorf("refused, %d %s: the function's role may not call %s", se.HttpStatus(), code, action)
 	case code == "SignatureDoesNotMatch", strings.HasPrefix(code, "InvalidAccessKeyId"), strings.HasPrefix(code, "InvalidSecurityToken"):
-		return "", fmt.Errorf("%s: %d %s: the function's credentials are refused", action, se.HttpStatus(), code)
+		return "", fmt.Errorf("%d %s: the function's credentials are refused", se.HttpStatus(), code)
 	case se.HttpStatus() >= 500 || se.HttpStatus() == 429 || strings.HasPrefix(code, "Throttling"):
-		return "", fmt.Errorf("%s: %d %s: RAM is unavailable or throttling; run preflight again later", action, se.HttpStatus(), code)
+		return "", fmt.Errorf("%d %s: RAM is unavailable or throttling; run preflight again later", se.HttpStatus(), code)
 	}
 	// EntityNotExist.User and the like: the call was allowed.
 	return "allowed (" + code + " for the probe user, as expected)", nil
