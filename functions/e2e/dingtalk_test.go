@@ -85,7 +85,7 @@ func TestDingTalkSCIMOutageEndToEnd(t *testing.T) {
 		t.Fatal("a user was made during the outage")
 	}
 	l.Cloud.SetFaults(cloudtest.SCIM, cloudtest.Faults{}) // the outage ends
-	status, body, err = l.SendDingTalk(ctx, msg) // DingTalk's redelivery
+	status, body, err = l.SendDingTalk(ctx, msg)          // DingTalk's redelivery
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -113,7 +113,7 @@ func TestDingTalkDirectoryReconcile(t *testing.T) {
 	memberships := dt.SeedOrg(n, m)
 	old := time.Now().Add(-72 * time.Hour)
 	l.Cloud.SeedUser(cloudtest.User{ExternalID: "left-1", UserName: "left.one", DisplayName: "Left", Created: old, LastModified: old}) // a leaver
-	l.Cloud.SeedUser(cloudtest.User{UserName: "breakglass", DisplayName: "Break Glass", Created: old, LastModified: old})             // hand-made
+	l.Cloud.SeedUser(cloudtest.User{UserName: "breakglass", DisplayName: "Break Glass", Created: old, LastModified: old})              // hand-made
 	want := map[string]string{"breakglass": ""}
 	for _, id := range dt.UserIDs() {
 		want[id] = id // SeedOrg's org_email is <userid>@corp.example.com
