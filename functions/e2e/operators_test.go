@@ -572,3 +572,27 @@ func TestStartupPreflightInDebugLogs(t *testing.T) {
 		t.Error("the webhook's start-up checks did not read its signing key")
 	}
 }
+
+func TestPreflightChecksVendorTokens(t *testing.T) {
+	l := start(t, localrun.Options{Feishu: &cloudtest.FeishuOptions{}, DingTalk: &cloudtest.DingTalkOptions{}})
+	if err := l.WriteRoster(time.Now(), []map[string]any{{"id": "E1", "email": "li.wei@example.com", "displayName": "Li Wei"}}); err != nil {
+		t.Fatal(err)
+	}
+	var rep preflightAnswer
+	invokeJSON(t, l, "reconciler", `{"preflight": true}`, &rep)
+	all := strings.Join(rep.Lines, "\n")
+	if !rep.OK || lineWith(rep.Lines, "ok: Feishu/Lark token for app "+l.Feishu.Options().AppID, "obtained") == "" ||
+		lineWith(rep.Lines, "ok: DingTalk token for app "+l.DingTalk.Options().AppKey, "obtained") == "" {
+		t.Fatalf("preflight with both vendors:\n%s", all)
+	}
+	// The Feishu app secret is rotated in the console but not in Secrets
+	// Manager: the token is refused, and preflight says which app.
+	l.Cloud.SetSecret(localrun.FeishuSecretName, `{"appSecret":"rotated-away","encryptKey":"k","verificationToken":"v"}`)
+	rep = preflightAnswer{}
+	invokeJSON(t, l, "reconciler", `{"preflight": true}`, &rep)
+	all = strings.Join(rep.Lines, "\n")
+	if rep.OK || lineWith(rep.Lines, "FAILED: Feishu/Lark token for app "+l.Feishu.Options().AppID, "10014", "FEISHU_SECRET_NAME") == "" ||
+		strings.Count(all, "FAILED") != 1 || strings.Contains(all, "rotated-away") {
+		t.Errorf("preflight with a stale Feishu secret:\n%s", all)
+	}
+}

@@ -121,17 +121,12 @@ func requestIDs(ev fcrun.HTTPEvent) []string {
 
 // startupChecks are the webhook's preflight checks, run at start-up with
 // LOG_LEVEL=debug only (wire.Clients.DebugPreflight): the signing key's
-// secret and the shared ones.
+// secret, the HR vendors' tokens (/feishu, /dingtalk) and the shared ones.
 func startupChecks(cl *wire.Clients, cfg config.Webhook) []preflight.Check {
 	var extra []preflight.Check
 	if cfg.SigningKey.IsZero() && cfg.SigningSecretName != "" {
 		extra = append(extra, cl.SecretCheck("WEBHOOK_SECRET_NAME", cfg.SigningSecretName))
 	}
-	if cfg.Feishu.AppID != "" && cfg.Feishu.SecretName != "" {
-		extra = append(extra, cl.SecretCheck("FEISHU_SECRET_NAME", cfg.Feishu.SecretName))
-	}
-	if cfg.DingTalk.AppKey != "" && cfg.DingTalk.SecretName != "" {
-		extra = append(extra, cl.SecretCheck("DINGTALK_SECRET_NAME", cfg.DingTalk.SecretName))
-	}
+	extra = append(extra, wire.VendorTokenChecks(cl, cfg.Feishu, cfg.DingTalk)...)
 	return cl.PreflightChecks("webhook", extra...)
 }

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/ramsync/ramsync/pkg/config"
 	"github.com/ramsync/ramsync/pkg/preflight"
 	"github.com/ramsync/ramsync/pkg/secrets"
 )
@@ -75,4 +76,26 @@ func (cl *Clients) DebugPreflight(checks []preflight.Check) {
 		}
 		cl.log.Debug("preflight finished", "ok", rep.OK, "failed", len(rep.Failed()))
 	}()
+}
+
+// VendorTokenChecks are the preflight checks of the configured HR vendor
+// apps (FEISHU_APP_ID, DINGTALK_APP_KEY): each app's secret read past the
+// cache and parsed, then one token request with it.
+func VendorTokenChecks(cl *Clients, f config.Feishu, d config.DingTalk) []preflight.Check {
+	var out []preflight.Check
+	if f.AppID != "" {
+		read := cl.FeishuSecret(f)
+		out = append(out, preflight.FeishuToken(nil, f.Endpoint, f.AppID, func(ctx context.Context) (secrets.Value, error) {
+			s, err := read(ctx, true)
+			return s.AppSecret, err
+		}))
+	}
+	if d.AppKey != "" {
+		read := cl.DingTalkSecret(d)
+		out = append(out, preflight.DingTalkToken(nil, d.Endpoint, d.AppKey, func(ctx context.Context) (secrets.Value, error) {
+			s, err := read(ctx, true)
+			return s.AppSecret, err
+		}))
+	}
+	return out
 }
