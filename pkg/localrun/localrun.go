@@ -80,6 +80,7 @@ type Local struct {
 	Feishu    *cloudtest.Feishu
 	FeishuApp cloudtest.FeishuApp
 	DingTalk  *cloudtest.DingTalk
+	bins      map[string]string
 	dir       string
 	ownDir    bool
 }
@@ -158,6 +159,7 @@ func Start(ctx context.Context, o Options) (*Local, error) {
 	for _, fn := range []string{"webhook", "reconciler"} {
 		perFn[fn] = merge(vendorEnv, perFn[fn])
 	}
+	l.bins = bins
 	for _, fn := range Functions {
 		env := merge(merge(merge(common, perFn[fn]), o.Env), o.FuncEnv[fn])
 		timeout := o.Timeout[fn]

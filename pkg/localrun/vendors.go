@@ -52,6 +52,17 @@ func (l *Local) startVendors(o Options, secretsMap map[string]string) map[string
 	return env
 }
 
+// Binaries returns the function binaries this Local runs, by function
+// name: give them to another Start (a second tenant, a vendor's) to skip
+// the build.
+func (l *Local) Binaries() map[string]string {
+	out := map[string]string{}
+	for k, v := range l.bins {
+		out[k] = v
+	}
+	return out
+}
+
 // closeVendors stops the vendor doubles.
 func (l *Local) closeVendors() {
 	if l.Feishu != nil {
