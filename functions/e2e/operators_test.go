@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ramsync/ramsync/pkg/cloudtest"
+	"github.com/ramsync/ramsync/pkg/dingtalk"
 	"github.com/ramsync/ramsync/pkg/localrun"
 	"github.com/ramsync/ramsync/pkg/provision"
 )
@@ -594,5 +595,36 @@ func TestPreflightChecksVendorTokens(t *testing.T) {
 	if rep.OK || lineWith(rep.Lines, "FAILED: Feishu/Lark token for app "+l.Feishu.Options().AppID, "10014", "FEISHU_SECRET_NAME") == "" ||
 		strings.Count(all, "FAILED") != 1 || strings.Contains(all, "rotated-away") {
 		t.Errorf("preflight with a stale Feishu secret:\n%s", all)
+	}
+}
+
+// A DingTalk push's answer is DingTalk's sealed "success", which says
+// nothing of a blocked leaver: the alert comes from the results all the
+// same.
+func TestBlockedLeaverAlertFromADingTalkPush(t *testing.T) {
+	bots := cloudtest.NewBots(cloudtest.BotsOptions{})
+	defer bots.Close()
+	l := start(t, localrun.Options{
+		DingTalk: &cloudtest.DingTalkOptions{},
+		Env:      map[string]string{"ALERT_WEBHOOK_URL": bots.WeComURL("k1")},
+		FuncEnv:  map[string]map[string]string{"webhook": {"OFFBOARD_CLEANUP": "false"}},
+	})
+	dt := l.DingTalk
+	hourAgo := time.Now().Add(-time.Hour)
+	l.Cloud.SeedUser(cloudtest.User{ExternalID: "0155", UserName: "li.wei", DisplayName: "Li Wei", Created: hourAgo, LastModified: hourAgo})
+	l.Cloud.SetRAM("li.wei", cloudtest.Blockers{AccessKeys: []cloudtest.AccessKey{{ID: "LTAI5tLIWEI", Status: "Active"}}})
+	status, body, err := l.SendDingTalk(context.Background(), dt.EventMessage(dingtalk.TypeUserLeave, time.Now(), "0155"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status != 200 || dt.CheckReply(body) != nil {
+		t.Fatalf("leave push: %d %s", status, body)
+	}
+	if _, ok := l.Cloud.UserByName("li.wei"); !ok {
+		t.Fatal("li.wei was deleted although blocked")
+	}
+	posts := bots.Posts()
+	if got := kindsSince(posts, 0); len(got) != 1 || got[0] != "webhook: leaver blocked" || !strings.Contains(posts[0].Text, "Who: li.wei") {
+		t.Errorf("alerts %q:\n%v", got, posts)
 	}
 }

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
+	"sync"
 
 	"github.com/ramsync/ramsync/pkg/alert"
 	"github.com/ramsync/ramsync/pkg/config"
@@ -12,55 +14,66 @@ import (
 	"github.com/ramsync/ramsync/pkg/wire"
 )
 
-// The alerts of one webhook invocation (SPEC §4.8) are read from its
-// answer, so the handler itself knows nothing of them: a leaver blocked,
-// an event failed after retries (503 unavailable or misconfigured, 500).
+// The alerts of one webhook invocation (SPEC §4.8): a leaver blocked, an
+// event failed after retries (503 unavailable, 500 internal), and the
+// signing key unreadable (503 misconfigured). Every route applies its
+// events through Handler.apply, which hands them to observe; main posts
+// the alerts once the answer is made.
 
 // failedCodes are the error codes of events that failed after retries, or
 // could not be applied at all for a reason an operator must see.
 var failedCodes = map[string]bool{"unavailable": true, "misconfigured": true, "internal": true}
 
-// answerAlerts are the alerts an answer calls for; request is the
-// trigger's event, read only for the employee ids of a single event that
-// failed (its error answer names none).
-func answerAlerts(request fcrun.HTTPEvent, resp fcrun.HTTPResponse) []alert.Message {
-	body := []byte(resp.Body)
-	if resp.IsBase64Encoded {
-		b, err := base64.StdEncoding.DecodeString(resp.Body)
-		if err != nil {
-			return nil
-		}
-		body = b
+// seen collects the results of one invocation.
+type seen struct {
+	mu      sync.Mutex
+	results []result
+}
+
+type seenKey struct{}
+
+// withSeen returns ctx carrying a collector for the invocation's results.
+func withSeen(ctx context.Context) (context.Context, *seen) {
+	s := &seen{}
+	return context.WithValue(ctx, seenKey{}, s), s
+}
+
+// observe records results for the invocation's alerts, when ctx carries a
+// collector (the function's invocations do; tests of the handler need not).
+func (h *Handler) observe(ctx context.Context, results []result) {
+	if s, ok := ctx.Value(seenKey{}).(*seen); ok {
+		s.mu.Lock()
+		s.results = append(s.results, results...)
+		s.mu.Unlock()
 	}
-	var a struct {
-		Results []struct {
-			provision.Result
-			Error *apiError `json:"error"`
-		} `json:"results"`
-		Error *apiError `json:"error"`
-	}
-	if json.Unmarshal(body, &a) != nil {
-		return nil
-	}
+}
+
+// invocationAlerts are the alerts an invocation calls for: from the
+// results seen (blocked, failed), and from an error answer made before any
+// event was applied (the signing key unreadable). request is read only for
+// the employee ids such an answer does not name.
+func invocationAlerts(s *seen, request fcrun.HTTPEvent, resp fcrun.HTTPResponse) []alert.Message {
 	var blocked, failed []string
-	var why string
-	for _, r := range a.Results {
+	why := ""
+	s.mu.Lock()
+	for _, r := range s.results {
 		name := r.UserName
 		if name == "" {
 			name = r.ExternalID
 		}
 		switch {
-		case r.Action == provision.Blocked:
+		case r.Error == nil && r.Action == provision.Blocked:
 			blocked = append(blocked, name)
 		case r.Error != nil && failedCodes[r.Error.Code]:
 			failed = append(failed, name)
 			why = r.Error.Code
 		}
 	}
-	if a.Error != nil && failedCodes[a.Error.Code] {
-		failed = append(failed, requestIDs(request)...)
-		why = a.Error.Code
-		if len(failed) == 0 {
+	applied := len(s.results) > 0
+	s.mu.Unlock()
+	if e := answerError(resp); !applied && e != nil && failedCodes[e.Code] {
+		why = e.Code
+		if failed = requestIDs(request); len(failed) == 0 {
 			failed = []string{"(an event)"}
 		}
 	}
@@ -82,7 +95,26 @@ func answerAlerts(request fcrun.HTTPEvent, resp fcrun.HTTPResponse) []alert.Mess
 	return msgs
 }
 
-// requestIDs are the employee ids in a webhook body, best effort.
+// answerError is the error of an error answer, or nil.
+func answerError(resp fcrun.HTTPResponse) *apiError {
+	body := []byte(resp.Body)
+	if resp.IsBase64Encoded {
+		b, err := base64.StdEncoding.DecodeString(resp.Body)
+		if err != nil {
+			return nil
+		}
+		body = b
+	}
+	var a struct {
+		Error *apiError `json:"error"`
+	}
+	if json.Unmarshal(body, &a) != nil {
+		return nil
+	}
+	return a.Error
+}
+
+// requestIDs are the employee ids in a native webhook body, best effort.
 func requestIDs(ev fcrun.HTTPEvent) []string {
 	body := []byte(ev.Body)
 	if ev.IsBase64Encoded {

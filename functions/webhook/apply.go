@@ -49,6 +49,7 @@ func (h *Handler) apply(ctx context.Context, d *hr.Delivery) []result {
 	}
 	close(next)
 	wg.Wait()
+	h.observe(ctx, results) // the invocation's alerts (alerts.go)
 	return results
 }
 

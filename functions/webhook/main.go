@@ -31,8 +31,9 @@ func main() {
 	cl.DebugPreflight(startupChecks(cl, cfg))
 	fcrun.Start(func(ctx context.Context, ev fcrun.HTTPEvent) (fcrun.HTTPResponse, error) {
 		inv := fcrun.Begin(ctx, cl.Creds)
+		ctx, seen := withSeen(ctx)
 		resp := fcrun.ServeHTTP(ctx, h, ev)
-		cl.Notify(ctx, "webhook", inv.RequestID, answerAlerts(ev, resp))
+		cl.Notify(ctx, "webhook", inv.RequestID, invocationAlerts(seen, ev, resp))
 		return resp, nil
 	})
 }
