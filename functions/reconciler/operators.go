@@ -117,6 +117,11 @@ func reportAlerts(rep *provision.Report) []alert.Message {
 		}
 		msgs = append(msgs, alert.RejectedMessage(n, first))
 	}
+	if rep.DryRun {
+		for i := range msgs {
+			msgs[i].Summary = "Dry run (DRY_RUN, or the payload's dryRun): nothing was written. " + msgs[i].Summary
+		}
+	}
 	return msgs
 }
 

@@ -35,6 +35,8 @@ func TestReportAlerts(t *testing.T) {
 		{"brakes", &provision.Report{Brakes: provision.Brakes{Fired: true, Reason: "12 planned removals > MAX_DELETES 10"}, Approval: "0123456789abcdef0123456789abcdef",
 			LeftForNextRun: append(held(12), provision.Entry{Action: provision.Update, UserName: "late", Status: provision.StatusDeferred})},
 			[]alert.Kind{alert.KindBrakes}, []string{"u00, u01", "and 2 more", `s reconciler invoke -e '{"approve":"0123456789abcdef0123456789abcdef"}'`, "12 planned removals"}},
+		{"dry run", &provision.Report{DryRun: true, Rejections: rejections[:1]}, []alert.Kind{alert.KindRejected},
+			[]string{"Dry run (DRY_RUN, or the payload's dryRun): nothing was written. 1 roster record could not be mapped"}},
 		{"blocked, failed, rejected", &provision.Report{
 			Changes:    []provision.Entry{{Action: provision.Blocked, UserName: "b.one"}, {Action: provision.Delete, UserName: "fine"}},
 			Errors:     []provision.Entry{{Action: provision.Create, ExternalID: "E9", Status: provision.StatusFailed}},
