@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Measures ramsync against the bounds the SCIM API allows and prints a
 # results table (scripts/bench), after the Go micro-benchmarks of the
-# planner and the SCIM client. Several minutes; not part of CI.
+# planner and the SCIM client; then the Feishu/Lark and DingTalk paths
+# against their rate limits and push deadlines (scripts/bench/vendors).
+# Several minutes; not part of CI.
 #
 #   scripts/bench.sh            # full sizes (1k, 10k, 100k users; 10k creates)
 #   scripts/bench.sh -quick     # smaller sizes
@@ -54,3 +56,14 @@ echo "== scenarios (scripts/bench)"
 # Exits non-zero when a figure could not be measured (RSS unreadable, a
 # metric missing): such a figure is a failure, never "ok".
 go run ./scripts/bench "$@"
+
+echo
+echo "== vendors: Feishu/Lark and DingTalk pulls and pushes (scripts/bench/vendors)"
+# Each figure with its bound from the same run: pull calls and wall time
+# against the vendor's rate limit, push answer times against the vendor's
+# deadline and the round trips the push needs. -quick is passed on.
+vendor_flags=()
+for a in "$@"; do
+  if [ "$a" = -quick ]; then vendor_flags+=(-quick); fi
+done
+go run ./scripts/bench/vendors "${vendor_flags[@]+"${vendor_flags[@]}"}"
