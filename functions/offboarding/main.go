@@ -18,9 +18,10 @@ func main() {
 	cl, log := wire.Setup("offboarding", cfg.Common)
 	cl.Engine.DryRun = cfg.DryRun
 	h := &Handler{Engine: cl.Engine, Sources: cfg.EventSources, Log: log}
-	cl.DebugPreflight(cl.PreflightChecks("offboarding"))
+	startup := cl.DebugPreflight(cl.PreflightChecks("offboarding"))
 	fcrun.Start(func(ctx context.Context, payload []byte) (any, error) {
 		inv := fcrun.Begin(ctx, cl.Creds)
+		startup(ctx)
 		res, err := h.Handle(ctx, payload)
 		cl.Notify(ctx, "offboarding", inv.RequestID, resultAlerts(res, err))
 		return res, err

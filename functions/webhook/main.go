@@ -28,9 +28,10 @@ func main() {
 		Log:       log,
 	}
 	h.Vendors = vendors(h, cl, cfg)
-	cl.DebugPreflight(startupChecks(cl, cfg))
+	startup := cl.DebugPreflight(startupChecks(cl, cfg))
 	fcrun.Start(func(ctx context.Context, ev fcrun.HTTPEvent) (fcrun.HTTPResponse, error) {
 		inv := fcrun.Begin(ctx, cl.Creds)
+		startup(ctx)
 		ctx, seen := withSeen(ctx)
 		resp := fcrun.ServeHTTP(ctx, h, ev)
 		cl.Notify(ctx, "webhook", inv.RequestID, invocationAlerts(seen, ev, resp))

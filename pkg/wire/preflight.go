@@ -3,6 +3,7 @@ package wire
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/ramsync/ramsync/pkg/config"
@@ -49,33 +50,30 @@ func (cl *Clients) PreflightChecks(function string, extra ...preflight.Check) []
 	return append(checks, preflight.AlertBot(cl.Alerts))
 }
 
-// DebugPreflight runs checks in the background, once the first
-// invocation brought the role's credentials, and logs each line at debug
-// level, when the log level is debug (the webhook's and offboarding's
-// start-up checks). It never fails start-up, and at any other level it
-// does nothing (secrets are read on first use, SPEC §4.1).
-func (cl *Clients) DebugPreflight(checks []preflight.Check) {
-	if cl.log == nil || !cl.log.Enabled(context.Background(), slog.LevelDebug) {
-		return
-	}
-	go func() {
-		// The role's credentials come with the first invocation
-		// (fcrun.Begin): wait for them, a few minutes at most.
-		for i := 0; cl.Creds.Get().IsZero(); i++ {
-			if i == 3000 {
-				cl.log.Debug("preflight skipped: no credentials arrived")
+// DebugPreflight returns the webhook's and offboarding's start-up
+// checks as a function to call at the start of every invocation, after
+// fcrun.Begin (the role's credentials come with the invocation): the first
+// call runs checks and logs each line at debug level, the others return at
+// once. At any level but debug it does nothing (secrets are read on first
+// use, SPEC §4.1), and a failing check never fails the invocation. The
+// checks run before the invocation's own work, not beside it: the
+// Secrets Manager SDK client is not safe for concurrent calls.
+func (cl *Clients) DebugPreflight(checks []preflight.Check) func(ctx context.Context) {
+	var once sync.Once
+	return func(ctx context.Context) {
+		once.Do(func() {
+			if cl.log == nil || !cl.log.Enabled(ctx, slog.LevelDebug) {
 				return
 			}
-			time.Sleep(100 * time.Millisecond)
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		rep := preflight.Run(ctx, checks)
-		for _, r := range rep.Checks {
-			cl.log.Debug("preflight", "check", r.Check, "ok", r.OK, "line", r.Line())
-		}
-		cl.log.Debug("preflight finished", "ok", rep.OK, "failed", len(rep.Failed()))
-	}()
+			ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+			defer cancel()
+			rep := preflight.Run(ctx, checks)
+			for _, r := range rep.Checks {
+				cl.log.DebugContext(ctx, "preflight", "check", r.Check, "ok", r.OK, "line", r.Line())
+			}
+			cl.log.DebugContext(ctx, "preflight finished", "ok", rep.OK, "failed", len(rep.Failed()))
+		})
+	}
 }
 
 // VendorTokenChecks are the preflight checks of the configured HR vendor
