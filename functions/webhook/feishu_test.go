@@ -327,3 +327,44 @@ func TestFeishuFreezeResume(t *testing.T) {
 		t.Error("cannot read the suspended user back")
 	}
 }
+
+// TestFeishuRotatedKey: after the Encrypt Key is rotated in Secrets
+// Manager, the first push under the new key reads the secret past the
+// cache once and is accepted; forgeries after it read nothing more within
+// the minute.
+func TestFeishuRotatedKey(t *testing.T) {
+	h, _, app, _ := newFeishuHandler(t)
+	now := time.Now()
+	h.Now = func() time.Time { return now }
+	route := h.Vendors[RouteFeishu].(*feishuRoute)
+	route.now = h.Now
+	rotated := `{"appSecret":"app-secret","encryptKey":"new-key","verificationToken":"` + fsToken + `"}`
+	var fresh, cached int
+	route.secret = func(_ context.Context, f bool) (feishu.Secret, error) {
+		if f {
+			fresh++
+			return feishu.ParseSecret(secrets.NewValue(rotated))
+		}
+		cached++
+		return feishu.ParseSecret(secrets.NewValue(fsSecretJSON)) // the cache still holds the old key
+	}
+	newApp := app
+	newApp.EncryptKey = "new-key"
+	hire := newApp.Event(cloudtest.FeishuEvent{Type: feishu.EventUserCreated, User: feishuUser("F5", "f5@corp.example.com", nil)})
+	// The instance's first read counts as fresh: no re-read yet.
+	if rec := sendFeishu(h, newApp.EncryptPush(hire, now)); rec.Code != 401 {
+		t.Fatalf("first push under the new key: %d, want 401 (no re-read within a minute of the first read)", rec.Code)
+	}
+	now = now.Add(61 * time.Second)
+	if rec := sendFeishu(h, newApp.EncryptPush(hire, now)); rec.Code != 200 {
+		t.Fatalf("push under the new key a minute later: %d %s, want 200", rec.Code, rec.Body.String())
+	}
+	forged := newApp.EncryptPush(hire, now)
+	forged.Signature = strings.Repeat("1", 64)
+	for range 20 {
+		sendFeishu(h, forged)
+	}
+	if fresh != 1 {
+		t.Errorf("%d fresh reads, want 1", fresh)
+	}
+}
