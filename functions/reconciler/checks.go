@@ -20,7 +20,7 @@ func checks(cl *wire.Clients, cfg config.Reconciler, rosters RosterLoader) []pre
 	if cfg.RosterAuthSecretName != "" {
 		extra = append(extra, cl.SecretCheck("ROSTER_AUTH_SECRET_NAME", cfg.RosterAuthSecretName))
 	}
-	extra = append(extra, wire.VendorTokenChecks(cl, cfg.Feishu, cfg.DingTalk)...)
+	extra = append(extra, cl.VendorTokenChecks(cfg.Feishu, cfg.DingTalk)...)
 	extra = append(extra, preflight.Roster(func(ctx context.Context) (*hr.Roster, error) {
 		return rosters.Load(ctx, cfg.RosterURL)
 	}))

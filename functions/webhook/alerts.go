@@ -159,6 +159,6 @@ func startupChecks(cl *wire.Clients, cfg config.Webhook) []preflight.Check {
 	if cfg.SigningKey.IsZero() && cfg.SigningSecretName != "" {
 		extra = append(extra, cl.SecretCheck("WEBHOOK_SECRET_NAME", cfg.SigningSecretName))
 	}
-	extra = append(extra, wire.VendorTokenChecks(cl, cfg.Feishu, cfg.DingTalk)...)
+	extra = append(extra, cl.VendorTokenChecks(cfg.Feishu, cfg.DingTalk)...)
 	return cl.PreflightChecks("webhook", extra...)
 }

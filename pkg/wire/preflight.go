@@ -79,7 +79,7 @@ func (cl *Clients) DebugPreflight(checks []preflight.Check) func(ctx context.Con
 // VendorTokenChecks are the preflight checks of the configured HR vendor
 // apps (FEISHU_APP_ID, DINGTALK_APP_KEY): each app's secret read past the
 // cache and parsed, then one token request with it.
-func VendorTokenChecks(cl *Clients, f config.Feishu, d config.DingTalk) []preflight.Check {
+func (cl *Clients) VendorTokenChecks(f config.Feishu, d config.DingTalk) []preflight.Check {
 	var out []preflight.Check
 	if f.AppID != "" {
 		read := cl.FeishuSecret(f)
