@@ -66,6 +66,9 @@ type Handler struct {
 // roster, an unreadable directory.
 func (h *Handler) Handle(ctx context.Context, runID string, event []byte) (*provision.Report, error) {
 	ov, err := parseOverrides(event)
+	if err == nil && (ov.Explain != nil || ov.Preflight != nil) {
+		err = errors.New("payload: explain and preflight are answered by Invoke, not by a run")
+	}
 	if err != nil {
 		h.Log.ErrorContext(ctx, "reconcile refused", "error", err.Error())
 		return nil, err
