@@ -63,6 +63,7 @@ func run(serve, verbose bool) error {
 		},
 		FuncEnv: map[string]map[string]string{"reconciler": {"MAX_DELETE_PERCENT": "50"}},
 	}
+	defer demoAlerts(&opts)() // every function alerts to a signed DingTalk robot (the bots double)
 	if verbose {
 		opts.Log = func(fn string, _ int, _ string, line string) { fmt.Printf("            %-11s| %s\n", fn, line) }
 	}
@@ -75,6 +76,9 @@ func run(serve, verbose bool) error {
 	tl.say("local FC runtime up: webhook HTTP trigger at %s", l.WebhookURL)
 
 	if err := story(ctx, l, tl); err != nil {
+		return err
+	}
+	if err := operatorsStory(ctx, l, tl); err != nil {
 		return err
 	}
 	printUsers(l)
