@@ -45,6 +45,11 @@ type Manager struct {
 	mu     sync.Mutex
 	client *smsdk.SecretManagerCacheClient
 	built  Credentials
+
+	// callMu serialises the SDK's calls: its KMS client sets its HTTP
+	// timeout on every request, so it is not safe for concurrent use
+	// (concurrent invocations of one instance read secrets together).
+	callMu sync.Mutex
 }
 
 var regionRE = regexp.MustCompile(`^[a-zA-Z0-9_-]+$`)
@@ -113,6 +118,8 @@ func (m *Manager) readOnce(name string, fresh bool) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	m.callMu.Lock()
+	defer m.callMu.Unlock()
 	if fresh {
 		if _, err := c.RefreshNow(name); err != nil {
 			return "", err
