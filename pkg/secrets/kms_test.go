@@ -138,3 +138,32 @@ func TestStatic(t *testing.T) {
 		t.Error("missing name accepted")
 	}
 }
+
+// TestManagerConcurrentReads: concurrent invocations of one instance read
+// and refresh secrets together; under -race this fails if the SDK's KMS
+// client is called concurrently (it sets its timeout on every request).
+func TestManagerConcurrentReads(t *testing.T) {
+	srv := cloudtest.NewServer(cloudtest.Options{Secrets: map[string]string{"a": "1", "b": "2"}})
+	defer srv.Close()
+	creds := stsCreds(srv)
+	m := manager(t, srv, &creds)
+	ctx := context.Background()
+	errs := make(chan error, 16)
+	for i := range 16 {
+		go func() {
+			name := []string{"a", "b"}[i%2]
+			var err error
+			if i%4 == 0 {
+				_, err = m.Refresh(ctx, name)
+			} else {
+				_, err = m.Get(ctx, name)
+			}
+			errs <- err
+		}()
+	}
+	for range 16 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
