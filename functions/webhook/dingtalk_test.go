@@ -88,6 +88,10 @@ func TestDingTalkRoute(t *testing.T) {
 	if !strings.Contains(s.Logs.String(), `"externalId":"D404"`) {
 		t.Error("the gone user's refusal is not in the log")
 	}
+	// DingTalk's answer is a fixed "success": the results are in the log.
+	if !strings.Contains(s.Logs.String(), `"msg":"vendor push applied","route":"/dingtalk","eventType":"user_add_org","events":1,"results":["\"D1\" created"]`) {
+		t.Error("the joiner's result is not in the log")
+	}
 }
 
 // TestDingTalkRefusals: pushes that do not authenticate never get the

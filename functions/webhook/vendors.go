@@ -133,6 +133,17 @@ func (h *Handler) serveVendor(ctx context.Context, w http.ResponseWriter, r *htt
 		return *failAnswer(http.StatusInternalServerError, "internal",
 			"%d of %d changes failed (the vendor retries the push): %s", len(internal), len(results), internal[0])
 	}
+	// The results are in Feishu's answer, not in DingTalk's (its success
+	// reply is fixed): the log has them for both.
+	outcomes := make([]string, 0, min(len(results), 20))
+	for _, res := range results[:min(len(results), 20)] {
+		action := string(res.Action)
+		if res.Error != nil {
+			action = res.Error.Code
+		}
+		outcomes = append(outcomes, quoteID(res.ExternalID)+" "+action)
+	}
+	h.Log.InfoContext(ctx, "vendor push applied", "route", route, "eventType", push.kind, "events", len(results), "results", outcomes)
 	return push.success(ctx, results)
 }
 
