@@ -293,10 +293,16 @@ func Compute(in Input) Plan {
 				p.Brakes.Reason = fmt.Sprintf("approval %q does not match the removals held now (%s): none applied; %s", short(in.Approve), p.Approval, p.Brakes.Reason)
 			}
 		} else if in.Approve != "" && p.Brakes.PlannedDeletes > 0 {
-			// Nothing is held now, so the approval names removals that
-			// are not this plan's: apply none of them.
-			p.Brakes.Fired = true
-			p.Brakes.Reason = fmt.Sprintf("approval %q does not match: the brakes hold no removal now; none applied", short(in.Approve))
+			// The brakes would not hold these removals, but an approval
+			// names what the operator looked at: apply them only if they
+			// are exactly those.
+			if h := approval(p.Items); h == in.Approve {
+				p.Brakes.Approved = true
+			} else {
+				p.Approval = h
+				p.Brakes.Fired = true
+				p.Brakes.Reason = fmt.Sprintf("approval %q does not match the removals planned now (%s): none applied", short(in.Approve), h)
+			}
 		}
 		if !p.Brakes.Fired {
 			freeLeaversNames(p.Items, idx, in)
@@ -439,9 +445,9 @@ func decideSuspended(it Item, holder *scim.User, in Input) Item {
 	m := it.Marker
 	at := recordTime(in)
 	switch {
-	case !at.IsZero() && at.Before(m.At):
+	case !at.IsZero() && !at.After(m.At):
 		it.Action = Skipped
-		it.Reason = fmt.Sprintf("stale: the record (as of %s) is older than the user's suspension at %s", stamp(at), stamp(m.At))
+		it.Reason = fmt.Sprintf("stale: the record (as of %s) is not newer than the user's suspension at %s", stamp(at), stamp(m.At))
 	case in.Event != nil && !in.Event.Resumes:
 		it.Action = Skipped
 		it.Reason = fmt.Sprintf("the user is suspended (since %s): an update does not resume it; a hire, or the roster saying active, does", stamp(m.At))
@@ -540,6 +546,10 @@ func decideLeaver(u *scim.User, m *ramcred.Marker, in Input) Item {
 	case m == nil:
 		return suspendOrStale(it, u, in)
 	case in.Event == nil && !in.Now.Before(m.At.Add(in.Rules.Grace)):
+		if why := staleRemoval(u, in); why != "" {
+			it.Action, it.Reason = Skipped, why
+			break
+		}
 		it.Action = Delete
 		it.Reason = fmt.Sprintf("suspended at %s; LEAVER_GRACE %s is over", stamp(m.At), in.Rules.Grace)
 	default:
@@ -551,6 +561,13 @@ func decideLeaver(u *scim.User, m *ramcred.Marker, in Input) Item {
 // decideEventLeaver is the rule for a termination event: the user found
 // by exactly its externalId, else nothing of ours.
 func decideEventLeaver(l Leaver, idx index, in Input) Item {
+	if why := tooOld(in); why != "" {
+		it := Item{Action: Skipped, ExternalID: l.ExternalID, UserName: l.UserName, Reason: why}
+		if u := idx.byExt[l.ExternalID]; u != nil {
+			it.UserName, it.Current = u.UserName, u
+		}
+		return it
+	}
 	if u := idx.byExt[l.ExternalID]; u != nil {
 		if l.UserName != "" && in.Rules.IsProtected(l.UserName) {
 			return Item{Action: Protected, ExternalID: l.ExternalID, UserName: u.UserName, Current: u,

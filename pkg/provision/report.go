@@ -19,6 +19,11 @@ type Report struct {
 	Roster    RosterInfo    `json:"roster"`
 	Directory DirectoryInfo `json:"directory"`
 	Counts    Counts        `json:"counts"`
+	// Actions counts the run's items by the one result vocabulary
+	// ("created", "already suspended", …): what became of each done write
+	// and each reported item; a write not done counts under its status
+	// ("failed", "held", "deferred", "dry run").
+	Actions map[string]int `json:"actions"`
 	// Changes are the writes: planned, done, failed, held or deferred,
 	// with the attribute diff of each update.
 	Changes    []Entry `json:"changes"`
@@ -152,6 +157,7 @@ func (r *Report) Tally(p Plan, changes []Change) {
 	r.Changes, r.Rejections, r.Conflicts, r.Protected, r.Skipped = []Entry{}, []Entry{}, []Entry{}, []Entry{}, []Entry{}
 	r.Errors, r.Warnings, r.LeftForNextRun = []Entry{}, []Entry{}, []Entry{}
 	r.Counts = Counts{}
+	r.Actions = map[string]int{}
 	j := 0
 	for _, it := range p.Items {
 		if !it.Action.Writes() {
@@ -237,6 +243,17 @@ func (r *Report) written(c Change) {
 func (r *Report) count(c Change) {
 	k := &r.Counts
 	a := c.Action
+	if r.Actions == nil {
+		r.Actions = map[string]int{}
+	}
+	switch c.Status {
+	case StatusDone:
+		r.Actions[string(c.Result.Action)]++
+	case StatusReported:
+		r.Actions[string(c.Action)]++
+	default:
+		r.Actions[string(c.Status)]++
+	}
 	switch c.Status {
 	case StatusFailed:
 		k.Failed++

@@ -75,6 +75,12 @@ func TestRulebook(t *testing.T) {
 			event: term(before.Add(-time.Second)), want: []brief{{Skipped, "E1", "1", "stale:"}}},
 		{name: "an event older than EVENT_MAX_AGE is stale", leavers: []Leaver{{ExternalID: "E1"}}, actual: []scim.User{user("1", "E1", "a", "A")},
 			event: term(now.Add(-73 * time.Hour)), want: []brief{{Skipped, "E1", "1", "stale: the event occurred"}}},
+		{name: "an old termination of an absent user is stale, not already absent", leavers: []Leaver{{ExternalID: "E7"}},
+			event: term(now.Add(-100 * time.Hour)), want: []brief{{Skipped, "E7", "", "stale: the event occurred"}}},
+		{name: "grace over, but the user changed after the roster: not deleted", actual: []scim.User{{ID: "1", ExternalID: "E1", UserName: "a", Meta: scim.Meta{Created: before, LastModified: after}}},
+			markers: mk(suspendedAt, "K1"), now: suspendedAt.Add(grace), want: []brief{{Skipped, "E1", "1", "fresh joiner"}}},
+		{name: "a hire at exactly the suspension's time does not resume", desired: []Desired{want("E1", "a", "A")}, actual: []scim.User{user("1", "E1", "a", "A")},
+			markers: mk(suspendedAt), event: hire(suspendedAt), want: []brief{{Skipped, "E1", "1", "stale:"}}},
 		{name: "grace 0: a termination deletes", leavers: []Leaver{{ExternalID: "E1"}}, actual: []scim.User{user("1", "E1", "a", "A")},
 			rules: Rules{}, event: term(now), want: []brief{{Delete, "E1", "1", ""}}},
 		{name: "a termination of a name held by a hand-made user", leavers: []Leaver{{ExternalID: "E7", UserName: "admin"}}, actual: []scim.User{user("9", "", "admin", "Admin")},
@@ -203,5 +209,21 @@ func TestEventPathLeavesOthersAlone(t *testing.T) {
 		Event: &Event{MayCreate: true, Resumes: true}, Now: asOf, Rules: Rules{Grace: time.Hour}})
 	if len(p.Items) != 1 || p.Items[0].Action != Conflict || p.Brakes.PlannedDeletes != 0 {
 		t.Fatalf("items %+v brakes %+v: want only E1's conflict", briefs(p.Items), p.Brakes)
+	}
+}
+
+// TestApprovalWhenTheBrakesWouldNotFire: an approval still names exactly
+// the removals the operator looked at (rule 6).
+func TestApprovalWhenTheBrakesWouldNotFire(t *testing.T) {
+	actual := []scim.User{user("1", "E1", "a", "A"), user("2", "E2", "b", "B")}
+	in := Input{Desired: []Desired{want("E1", "a", "A")}, Actual: actual, AsOf: asOf, Now: asOf,
+		Rules: Rules{MaxDeletes: 100, MaxDeletePercent: 100}, Approve: strings.Repeat("0", 32)}
+	p := Compute(in)
+	if !p.Brakes.Fired || len(p.Approval) != 32 || !strings.Contains(p.Brakes.Reason, "does not match") {
+		t.Fatalf("a stale approval: brakes %+v approval %q", p.Brakes, p.Approval)
+	}
+	in.Approve = p.Approval
+	if q := Compute(in); q.Brakes.Fired || !q.Brakes.Approved || q.Count()[Delete] != 1 {
+		t.Fatalf("the right approval: brakes %+v counts %v", q.Brakes, q.Count())
 	}
 }
