@@ -108,9 +108,15 @@ func Open(h http.Header, body []byte, s Secret, appID string, now time.Time, tol
 		return Push{}, errors.New("feishu: no Encrypt Key or Verification Token configured (FEISHU secret)")
 	}
 	key := s.EncryptKey.Reveal()
-	signed, err := verifySignature(h, body, key, now, tolerance)
-	if err != nil {
-		return Push{}, err
+	signed, sigErr := verifySignature(h, body, key, now, tolerance)
+	if sigErr != nil {
+		// A URL check is answered with or without signature headers:
+		// decrypting with the key and carrying the token are its proof
+		// (SPEC §4.6). Anything else with a bad signature is refused.
+		if ch, ok := urlCheck(body, key, s); ok {
+			return Push{Challenge: ch}, nil
+		}
+		return Push{}, sigErr
 	}
 	refuse := func(reason string) error {
 		if signed {
@@ -154,14 +160,38 @@ func Open(h http.Header, body []byte, s Secret, appID string, now time.Time, tol
 	return openEvent(doc, s, appID)
 }
 
-// openEvent reads a decrypted, signed event envelope.
-func openEvent(doc map[string]any, s Secret, appID string) (Push, error) {
-	if schema, _ := doc["schema"].(string); schema != "2.0" {
-		return Push{}, formatErr("schema", "want \"2.0\": subscribe to the v2.0 contact events, not v1.0")
+// urlCheck reports whether body decrypts to a URL check carrying the
+// Verification Token, and its challenge.
+func urlCheck(body []byte, key string, s Secret) (string, bool) {
+	var env struct {
+		Encrypt string `json:"encrypt"`
 	}
+	if json.Unmarshal(body, &env) != nil || env.Encrypt == "" {
+		return "", false
+	}
+	plain, err := Decrypt(env.Encrypt, key)
+	if err != nil {
+		return "", false
+	}
+	doc, err := decodeObject(plain)
+	if err != nil || doc["type"] != "url_verification" {
+		return "", false
+	}
+	tok, _ := doc["token"].(string)
+	ch, _ := doc["challenge"].(string)
+	if !equal(tok, s.VerificationToken.Reveal()) || ch == "" {
+		return "", false
+	}
+	return ch, true
+}
+
+// openEvent reads a decrypted, signed event envelope. The token and app
+// are checked before anything else: whatever does not carry them did not
+// authenticate (401), whatever does but is malformed is a 400.
+func openEvent(doc map[string]any, s Secret, appID string) (Push, error) {
 	hdr, ok := doc["header"].(map[string]any)
 	if !ok {
-		return Push{}, formatErr("header", "missing or not an object")
+		return Push{}, authErr("no header carrying the Verification Token (header.token)")
 	}
 	tok, _ := hdr["token"].(string)
 	if !equal(tok, s.VerificationToken.Reveal()) {
@@ -170,6 +200,9 @@ func openEvent(doc map[string]any, s Secret, appID string) (Push, error) {
 	gotApp, _ := hdr["app_id"].(string)
 	if appID == "" || !equal(gotApp, appID) {
 		return Push{}, authErr("header.app_id %s is not FEISHU_APP_ID %s", quote(gotApp), quote(appID))
+	}
+	if schema, _ := doc["schema"].(string); schema != "2.0" {
+		return Push{}, formatErr("schema", "want \"2.0\": subscribe to the v2.0 contact events, not v1.0")
 	}
 	var ev envelope
 	ev.eventType, _ = hdr["event_type"].(string)

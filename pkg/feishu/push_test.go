@@ -241,7 +241,7 @@ func TestHostilePushes(t *testing.T) {
 		}, "large"},
 		{"signed, decrypts, not JSON", func() (http.Header, []byte) { return sign(enc([]byte("hello world"))) }, "format"},
 		{"signed, decrypts to an array", func() (http.Header, []byte) { return sign(enc([]byte(`[1]`))) }, "format"},
-		{"signed, schema 1.0", func() (http.Header, []byte) { return sign(enc(schema1)) }, "format"},
+		{"signed, schema 1.0 (no header.token)", func() (http.Header, []byte) { return sign(enc(schema1)) }, "auth"},
 		{"signed, no event_id", func() (http.Header, []byte) { return sign(enc(noIDBody)) }, "format"},
 		{"signed, bad create_time", func() (http.Header, []byte) {
 			return sign(enc(bytes.Replace(userEvent(feishu.EventUserCreated), []byte(`"create_time":"`), []byte(`"create_time":"x`), 1)))
@@ -354,3 +354,26 @@ func TestNoKeyConfigured(t *testing.T) {
 }
 
 func bytesReader(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+// TestURLCheckWithBadSignatureHeaders: the URL check is answered with or
+// without signature headers, even stale or wrong ones (SPEC §4.6: decrypting
+// with the key and carrying the token are its proof); an event with the same
+// headers is refused.
+func TestURLCheckWithBadSignatureHeaders(t *testing.T) {
+	app := testApp()
+	body := envelope(cloudtest.FeishuEncrypt([]byte(`{"type":"url_verification","challenge":"chal-9","token":"`+verifyTok+`"}`), encKey))
+	stale := signed(body, encKey, now.Add(-time.Hour))
+	p, err := feishu.Open(stale, body, testSecret(), appID, now, 5*time.Minute)
+	if err != nil || p.Challenge != "chal-9" {
+		t.Fatalf("URL check with stale headers: %+v, %v", p, err)
+	}
+	wrong := signed(body, "other-key", now)
+	if p, err := feishu.Open(wrong, body, testSecret(), appID, now, 5*time.Minute); err != nil || p.Challenge != "chal-9" {
+		t.Fatalf("URL check with a wrong signature: %+v, %v", p, err)
+	}
+	ev := app.EncryptPush(userEvent(feishu.EventUserCreated), now)
+	var ae *feishu.AuthError
+	if _, err := feishu.Open(signed(ev.Body, encKey, now.Add(-time.Hour)), ev.Body, testSecret(), appID, now, 5*time.Minute); !errors.As(err, &ae) {
+		t.Fatalf("an event with stale headers: %v, want *AuthError", err)
+	}
+}
