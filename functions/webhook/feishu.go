@@ -63,7 +63,7 @@ func (f *feishuRoute) open(ctx context.Context, r *http.Request, raw []byte) (ve
 		// lack contact:user.employee_id:readonly): a permanent refusal,
 		// answered 200 so that Feishu does not retry it (SPEC §4.6,
 		// "Leavers need their id only").
-		return vendorPush{kind: "feishu user event", refused: []result{refusal("", "", err.Error())}, success: feishuSuccess}, nil
+		return vendorPush{kind: "feishu user event", refused: []result{refusal(fe.EventID, "", err.Error())}, success: feishuSuccess}, nil
 	case errors.As(err, &fe):
 		return vendorPush{}, failAnswer(http.StatusBadRequest, "bad_request", "%s", err.Error())
 	default:

@@ -55,6 +55,7 @@ type vendorBody struct {
 	Error     *apiError `json:"error"`
 	Challenge string    `json:"challenge"`
 	Results   []struct {
+		EventID    string    `json:"eventId"`
 		ExternalID string    `json:"externalId"`
 		Action     string    `json:"action"`
 		Reason     string    `json:"reason"`
@@ -105,8 +106,9 @@ func TestFeishuRoute(t *testing.T) {
 			continue
 		}
 		if tt.code != "" {
-			if len(b.Results) != 1 || b.Results[0].Status != 422 || b.Results[0].Error == nil || b.Results[0].Error.Code != tt.code {
-				t.Errorf("%s: results %s, want one refused with %s", tt.name, rec.Body.String(), tt.code)
+			if len(b.Results) != 1 || b.Results[0].Status != 422 || b.Results[0].Error == nil || b.Results[0].Error.Code != tt.code ||
+				b.Results[0].Action != "rejected" || b.Results[0].EventID == "" {
+				t.Errorf("%s: results %s, want one rejected with %s, naming its event", tt.name, rec.Body.String(), tt.code)
 			}
 			if n := s.Server.Counters().SCIMWrites() - before; n != 0 {
 				t.Errorf("%s: %d SCIM writes, want none", tt.name, n)

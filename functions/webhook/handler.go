@@ -58,11 +58,12 @@ func (r result) MarshalJSON() ([]byte, error) {
 	type plain result
 	if r.Error != nil {
 		return json.Marshal(struct {
-			EventID    string    `json:"eventId,omitempty"`
-			ExternalID string    `json:"externalId,omitempty"`
-			Status     int       `json:"status"`
-			Error      *apiError `json:"error"`
-		}{r.EventID, r.ExternalID, r.Status, r.Error})
+			EventID    string           `json:"eventId,omitempty"`
+			ExternalID string           `json:"externalId,omitempty"`
+			Action     provision.Action `json:"action,omitempty"`
+			Status     int              `json:"status"`
+			Error      *apiError        `json:"error"`
+		}{r.EventID, r.ExternalID, r.Action, r.Status, r.Error})
 	}
 	return json.Marshal(plain(r))
 }

@@ -49,8 +49,11 @@ func (e *AuthError) Error() string { return "feishu: push refused: " + e.Reason 
 // FormatError is a push that authenticated but cannot be read: answer 400.
 // Field is a JSON path into the decrypted body ("" for the body as a whole).
 type FormatError struct {
-	Field  string
-	Reason string
+	// EventID is header.event_id when the envelope gave one (so a refusal
+	// can name its event).
+	EventID string
+	Field   string
+	Reason  string
 }
 
 func (e *FormatError) Error() string {
@@ -221,6 +224,10 @@ func openEvent(doc map[string]any, s Secret, appID string) (Push, error) {
 	ev.event = doc["event"]
 	events, err := ev.toEvents()
 	if err != nil {
+		var fe *FormatError
+		if errors.As(err, &fe) {
+			fe.EventID = ev.eventID
+		}
 		return Push{}, err
 	}
 	return Push{Events: events, EventType: ev.eventType}, nil
