@@ -12,7 +12,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-tests='^(TestReconcileUnderFaults|TestWebhookBurstUnderFaults|TestSameHireAcrossFourInstancesMakesOneUser|TestTerminateRacingUpdateEndsDeletedEndToEnd|TestWebhookRacingReconcilerConverges|TestHostileWebhookRequests|TestHostileValues|TestHostileOffboardingEvents|TestNoSecretAnywhere|TestForgedRequestsOnAFreshInstance|TestForgedRequestsReadTheKeyOnce|TestSigningKeyProblemsAnswer503|TestDuplicateKeyBomb|TestAnswerForAnotherUserIsRefused|TestEndpointsOverTLSOnly)$'
+tests='^(TestReconcileUnderFaults|TestWebhookBurstUnderFaults|TestSameHireAcrossFourInstancesMakesOneUser|TestTerminateRacingUpdateEndsDeletedEndToEnd|TestWebhookRacingReconcilerConverges|TestHostileWebhookRequests|TestHostileValues|TestHostileOffboardingEvents|TestNoSecretAnywhere|TestForgedRequestsOnAFreshInstance|TestForgedRequestsReadTheKeyOnce|TestSigningKeyProblemsAnswer503|TestDuplicateKeyBomb|TestAnswerForAnotherUserIsRefused|TestEndpointsOverTLSOnly|TestHostileFeishuPushes|TestHostileDingTalkPushes|TestOffboardingTrustBoundary|TestLeaverUnderCustomMapping)$'
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 
@@ -83,6 +83,11 @@ END {
 	race("webhook requests", r[HW], g(HW, "cases") " cases, " g(HW, "rejections") " rejected with their status and message")
 	race("webhook values", r[HV], g(HV, "cases") " cases, " g(HV, "rejections") " rejected, the rest applied to exactly their user")
 	race("offboarding events", r[HO], g(HO, "cases") " payloads, " g(HO, "events") " events")
+	HF = "TestHostileFeishuPushes"; HD = "TestHostileDingTalkPushes"
+	race("Feishu pushes (/feishu)", r[HF], g(HF, "cases") " cases, " g(HF, "rejections") " answered 401/413 with the error body, " g(HF, "scim_writes") " SCIM writes")
+	race("DingTalk pushes (/dingtalk)", r[HD], g(HD, "cases") " cases, " g(HD, "rejections") " refused, never the success reply, " g(HD, "scim_writes") " SCIM writes")
+	race("offboarding: EVENT_SOURCES, EVENT_MAX_AGE", r["TestOffboardingTrustBoundary"], "unlisted sources rejected, old events skipped (stale:), zero writes")
+	race("leaver by id under a custom mapping", r["TestLeaverUnderCustomMapping"], "found by its id alone; an unmappable one answers 422, zero writes")
 	race("secrets in logs/reports/answers", r["TestNoSecretAnywhere"], "app secret, AccessKey secret, STS token, signing key, tokens, MACs: none found")
 
 	FB = "forged-burst"; FS = "forged-100s"; FX = "forged-binary"; MK = "missing-key"; DB = "dup-key-bomb"; WU = "wrong-user"; PH = "plain-http"

@@ -3,7 +3,9 @@
 // leaver suspended through the real offboarding binary, resumed by a
 // rehire and suspended again, a nightly reconcile (dry run, then for real)
 // and, once the grace is over, the deletes, through the real reconciler
-// binary, all against
+// binary; then the operators' preflight, explain and an alert, and a
+// Feishu and a DingTalk company (their pushes and a nightly directory
+// pull), all against
 // the cloud test double. It prints a timeline and the final RAM users.
 //
 //	go run ./scripts/demo          # the story (scripts/demo.sh)
@@ -79,6 +81,9 @@ func run(serve, verbose bool) error {
 		return err
 	}
 	if err := operatorsStory(ctx, l, tl); err != nil {
+		return err
+	}
+	if err := vendorsStory(ctx, l, tl); err != nil {
 		return err
 	}
 	printUsers(l)

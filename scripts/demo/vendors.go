@@ -13,10 +13,6 @@ import (
 	"github.com/ramsync/ramsync/pkg/provision"
 )
 
-// story.go calls vendorsStory after the main story; until it does, this
-// keeps the file's functions in use.
-var _ = vendorsStory
-
 // vendorGrace is LEAVER_GRACE of the vendor tenants: leavers are
 // suspended, and stay so for the whole story.
 const vendorGrace = "720h"
