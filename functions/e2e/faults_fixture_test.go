@@ -21,7 +21,9 @@ func hook(evtID, typ, id, email, display string) []byte {
 		status = "terminated"
 	}
 	b, err := json.Marshal(map[string]any{"id": evtID, "type": "employee." + typ,
-		"occurredAt": time.Now().UTC().Format(time.RFC3339),
+		// Built before it is sent (and retried later): a minute ahead, so
+		// a termination never predates the user its hire made (rule 5d).
+		"occurredAt": time.Now().Add(time.Minute).UTC().Format(time.RFC3339),
 		"employee":   map[string]any{"id": id, "email": email, "displayName": display, "status": status}})
 	if err != nil {
 		panic(err)

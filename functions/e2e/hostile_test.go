@@ -120,7 +120,10 @@ func hostileEvent(typ, id, email, display string) string {
 	var b strings.Builder
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
-	_ = enc.Encode(map[string]any{"id": "evt-" + id, "type": typ, "occurredAt": time.Now().UTC().Format(time.RFC3339Nano),
+	// The table is built before any event is sent: occurredAt a little
+	// ahead keeps a termination from predating the user its hire makes
+	// (which rule 5d rightly calls stale).
+	_ = enc.Encode(map[string]any{"id": "evt-" + id, "type": typ, "occurredAt": time.Now().Add(time.Minute).UTC().Format(time.RFC3339Nano),
 		"employee": map[string]any{"id": id, "email": email, "displayName": display, "status": "active"}})
 	return strings.TrimSuffix(b.String(), "\n")
 }

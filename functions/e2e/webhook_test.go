@@ -16,7 +16,7 @@ import (
 )
 
 func event(typ, id, email string) string {
-	return `{"id":"evt-` + id + `-` + typ + `","type":"employee.` + typ + `","occurredAt":"` + time.Now().UTC().Format(time.RFC3339Nano) + `",` +
+	return `{"id":"evt-` + id + `-` + typ + `","type":"employee.` + typ + `","occurredAt":"` + time.Now().Add(time.Minute).UTC().Format(time.RFC3339Nano) + `",` +
 		`"employee":{"id":"` + id + `","email":"` + email + `","displayName":"Li Wei","status":"active","department":"R&D"}}`
 }
 
