@@ -149,7 +149,7 @@ func TestBeginRecordsCredentials(t *testing.T) {
 func TestFitMemory(t *testing.T) {
 	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
 	defer debug.SetMemoryLimit(math.MaxInt64)
-	if got := FitMemory(env(map[string]string{"FC_FUNCTION_MEMORY_SIZE": "128"})); got != 128<<20*9/10 || debug.SetMemoryLimit(-1) != got {
+	if got := FitMemory(env(map[string]string{"FC_FUNCTION_MEMORY_SIZE": "128"})); got != 128<<20*8/10 || debug.SetMemoryLimit(-1) != got {
 		t.Errorf("limit = %d", got)
 	}
 	if got := FitMemory(env(map[string]string{"FC_FUNCTION_MEMORY_SIZE": "128", "GOMEMLIMIT": "1GiB"})); got != 0 {
