@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/ramsync/ramsync/pkg/hr"
@@ -35,8 +34,9 @@ type Handler struct {
 	// RouteDingTalk); a route missing here answers 404.
 	Vendors map[string]vendor
 
-	mu          sync.Mutex
-	lastRefresh time.Time
+	// keyGate lets the signing keys be read past the cache at most once a
+	// minute (the instance's first read counts), like the vendor secrets.
+	keyGate refreshGate
 }
 
 // apiError is the error body: {"error": {"code": …, "message": …}}.
@@ -142,9 +142,9 @@ func (h *Handler) verify(ctx context.Context, r *http.Request, raw []byte) (int,
 		return h.keyError(ctx, err)
 	}
 	now := h.now()
-	h.keysRead(now)
+	h.keyGate.read(now)
 	err = hr.VerifySignature(header, raw, keys, now, h.Tolerance)
-	if errors.Is(err, hr.ErrSignatureMismatch) && hr.CheckSignatureTime(header, now, h.Tolerance) == nil && h.mayRefresh(now) {
+	if errors.Is(err, hr.ErrSignatureMismatch) && hr.CheckSignatureTime(header, now, h.Tolerance) == nil && h.keyGate.allow(now) {
 		keys, kerr := h.Keys(ctx, true)
 		if kerr != nil {
 			return h.keyError(ctx, kerr)
@@ -173,28 +173,6 @@ func (h *Handler) keyError(ctx context.Context, err error) (int, any, bool) {
 	}
 	s, b := fail(http.StatusServiceUnavailable, "misconfigured", "the signing key cannot be read or is empty; retry later (the function's log names the cause)")
 	return s, b, false
-}
-
-// keysRead notes the instance's first read of the keys as its last
-// refresh: that read was fresh.
-func (h *Handler) keysRead(now time.Time) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.lastRefresh.IsZero() {
-		h.lastRefresh = now
-	}
-}
-
-// mayRefresh reports whether a fresh read is allowed now (at most one a
-// minute), and if so counts it.
-func (h *Handler) mayRefresh(now time.Time) bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if now.Sub(h.lastRefresh) >= time.Minute {
-		h.lastRefresh = now
-		return true
-	}
-	return false
 }
 
 func (h *Handler) now() time.Time {
