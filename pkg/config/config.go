@@ -179,31 +179,29 @@ func readAlert(r *Reader) Alert {
 }
 
 func readFeishu(r *Reader, region string) Feishu {
-	f := Feishu{AppID: r.String("FEISHU_APP_ID", "")}
-	f.SecretName = r.String("FEISHU_SECRET_NAME", "")
-	if s := r.String("FEISHU_SECRET", ""); s != "" {
-		f.Secret = secrets.NewValue(s)
-	}
-	f.Endpoint = strings.TrimRight(r.TLSURL("FEISHU_ENDPOINT", DefaultFeishuEndpoint), "/")
-	if f.AppID != "" && f.SecretName == "" && f.Secret.IsZero() {
-		r.fail("FEISHU_SECRET_NAME", "is required with FEISHU_APP_ID (the Secrets Manager secret holding {\"appSecret\", \"encryptKey\", \"verificationToken\"}; FEISHU_SECRET is for local runs)")
-	}
-	needRegion(r, region, f.SecretName)
-	return f
+	return readApp(r, region, "FEISHU", "APP_ID", DefaultFeishuEndpoint, `{"appSecret", "encryptKey", "verificationToken"}`)
 }
 
 func readDingTalk(r *Reader, region string) DingTalk {
-	d := DingTalk{AppKey: r.String("DINGTALK_APP_KEY", "")}
-	d.SecretName = r.String("DINGTALK_SECRET_NAME", "")
-	if s := r.String("DINGTALK_SECRET", ""); s != "" {
-		d.Secret = secrets.NewValue(s)
+	a := readApp(r, region, "DINGTALK", "APP_KEY", DefaultDingTalkEndpoint, `{"appSecret", "aesKey", "token"}`)
+	return DingTalk{AppKey: a.AppID, SecretName: a.SecretName, Secret: a.Secret, Endpoint: a.Endpoint}
+}
+
+// readApp reads an HR vendor's app: <vendor>_<idVar>, <vendor>_SECRET_NAME
+// (or <vendor>_SECRET for local runs) holding the JSON shape, and
+// <vendor>_ENDPOINT (TLS only, unless loopback).
+func readApp(r *Reader, region, vendor, idVar, endpoint, shape string) Feishu {
+	a := Feishu{AppID: r.String(vendor+"_"+idVar, "")}
+	a.SecretName = r.String(vendor+"_SECRET_NAME", "")
+	if s := r.String(vendor+"_SECRET", ""); s != "" {
+		a.Secret = secrets.NewValue(s)
 	}
-	d.Endpoint = strings.TrimRight(r.TLSURL("DINGTALK_ENDPOINT", DefaultDingTalkEndpoint), "/")
-	if d.AppKey != "" && d.SecretName == "" && d.Secret.IsZero() {
-		r.fail("DINGTALK_SECRET_NAME", "is required with DINGTALK_APP_KEY (the Secrets Manager secret holding {\"appSecret\", \"aesKey\", \"token\"}; DINGTALK_SECRET is for local runs)")
+	a.Endpoint = strings.TrimRight(r.TLSURL(vendor+"_ENDPOINT", endpoint), "/")
+	if a.AppID != "" && a.SecretName == "" && a.Secret.IsZero() {
+		r.fail(vendor+"_SECRET_NAME", "is required with %s_%s (the Secrets Manager secret holding %s; %s_SECRET is for local runs)", vendor, idVar, shape, vendor)
 	}
-	needRegion(r, region, d.SecretName)
-	return d
+	needRegion(r, region, a.SecretName)
+	return a
 }
 
 // needRegion fails when a secret is named but no region is known.
