@@ -9,6 +9,8 @@
 package main
 
 import (
+	"github.com/ramsync/ramsync/scripts/bench/benchtable"
+
 	"context"
 	"flag"
 	"fmt"
@@ -71,7 +73,7 @@ func run(s settings, sizes []int, creates, hooks int, only string) error {
 	}
 	fmt.Printf("settings: SCIM round trip %s, server limit %g req/s (bursts of %d), SCIM_RPS %g (bursts of %d), SCIM_CONCURRENCY %d, page %d\n\n",
 		s.latency, s.serverRPS, s.serverBurst, s.clientRPS, max(2, int(s.clientRPS/10)), s.concurrency, s.page)
-	var rows []row
+	var rows []benchtable.Row
 	want := func(name string) bool { return only == "" || strings.Contains(name, only) }
 	if want("steady") {
 		for _, n := range sizes {
@@ -81,7 +83,7 @@ func run(s settings, sizes []int, creates, hooks int, only string) error {
 					return err
 				}
 				rows = append(rows, r...)
-				printRows(r)
+				benchtable.PrintRows(r, 28, 26, 16)
 			}
 		}
 	}
@@ -91,7 +93,7 @@ func run(s settings, sizes []int, creates, hooks int, only string) error {
 			return err
 		}
 		rows = append(rows, r...)
-		printRows(r)
+		benchtable.PrintRows(r, 28, 26, 16)
 	}
 	if want("webhook") {
 		r, err := webhook(ctx, s, bins, hooks)
@@ -104,7 +106,7 @@ func run(s settings, sizes []int, creates, hooks int, only string) error {
 		}
 		r = append(r, h...)
 		rows = append(rows, r...)
-		printRows(r)
+		benchtable.PrintRows(r, 28, 26, 16)
 	}
 	if want("cold") {
 		r, err := cold(ctx, bins, 20)
@@ -112,14 +114,14 @@ func run(s settings, sizes []int, creates, hooks int, only string) error {
 			return err
 		}
 		rows = append(rows, r...)
-		printRows(r)
+		benchtable.PrintRows(r, 28, 26, 16)
 	}
 	fmt.Printf("\nResults\n")
-	printTable(rows)
-	if bad := failures(rows); len(bad) > 0 {
+	benchtable.PrintTable(rows)
+	if bad := benchtable.Failures(rows); len(bad) > 0 {
 		var names []string
 		for _, r := range bad {
-			names = append(names, r.scenario+": "+r.metric)
+			names = append(names, r.Scenario+": "+r.Metric)
 		}
 		return fmt.Errorf("%d figures could not be measured: %s", len(bad), strings.Join(names, "; "))
 	}

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/ramsync/ramsync/scripts/bench/benchtable"
+
 	"context"
 	"encoding/json"
 	"fmt"
@@ -70,7 +72,7 @@ var rosterFormats = []string{"json", "workday", "bamboohr", "successfactors"}
 
 // steady is a reconcile of n users where pct percent drifted, from a JSON
 // roster; with no drift, also from each HR system's export.
-func steady(ctx context.Context, s settings, bins map[string]string, n int, pct float64) ([]row, error) {
+func steady(ctx context.Context, s settings, bins map[string]string, n int, pct float64) ([]benchtable.Row, error) {
 	rows, err := steadyFormat(ctx, s, bins, n, pct, "json")
 	if err != nil || pct != 0 {
 		return rows, err
@@ -86,7 +88,7 @@ func steady(ctx context.Context, s settings, bins map[string]string, n int, pct 
 }
 
 // steadyFormat is steady with the roster in format.
-func steadyFormat(ctx context.Context, s settings, bins map[string]string, n int, pct float64, format string) ([]row, error) {
+func steadyFormat(ctx context.Context, s settings, bins map[string]string, n int, pct float64, format string) ([]benchtable.Row, error) {
 	l, err := start(ctx, s, bins)
 	if err != nil {
 		return nil, err
@@ -130,9 +132,9 @@ func steadyFormat(ctx context.Context, s settings, bins map[string]string, n int
 	}
 	if format != "json" {
 		name := fmt.Sprintf("steady %s users, %s roster (%.0f MB)", short(n), format, float64(size)/(1<<20))
-		return []row{
-			{scenario: name, metric: "roster read (invocation)", value: float64(rep.Timings.RosterMs), unit: "ms"},
-			{scenario: name, metric: "peak RSS (reconciler)", value: rss, bound: 128, unit: "MB", goal: 1.00},
+		return []benchtable.Row{
+			{Scenario: name, Metric: "roster read (invocation)", Value: float64(rep.Timings.RosterMs), Unit: "ms"},
+			{Scenario: name, Metric: "peak RSS (reconciler)", Value: rss, Bound: 128, Unit: "MB", Goal: 1.00},
 		}, nil
 	}
 	pages := (n + s.page - 1) / s.page
@@ -140,15 +142,15 @@ func steadyFormat(ctx context.Context, s settings, bins map[string]string, n int
 	// The first page must arrive before the others can be asked for; the
 	// writes start when the plan is made.
 	bound := phaseBound(s, 1) + phaseBound(s, pages-1) + phaseBound(s, changes)
-	rows := []row{
-		{scenario: name, metric: "SCIM calls (server-side)", value: float64(server), bound: float64(pages + changes), unit: "", goal: 1.00},
-		{scenario: name, metric: "wall time (list+plan+apply)", value: ms(time.Duration(rep.Timings.ListMs+rep.Timings.PlanMs+rep.Timings.ApplyMs) * time.Millisecond), bound: ms(bound), unit: "ms", goal: 1.10},
-		{scenario: name, metric: "wall time (invocation)", value: ms(wall), bound: ms(bound), unit: "ms"},
-		{scenario: name, metric: "cold dry run (list+plan)", value: ms(time.Duration(dry.Timings.ListMs+dry.Timings.PlanMs) * time.Millisecond), bound: ms(phaseBound(s, 1) + phaseBound(s, pages-1)), unit: "ms"},
-		{scenario: name, metric: "roster read (invocation)", value: float64(rep.Timings.RosterMs), unit: "ms"},
-		{scenario: name, metric: "cold dry run (invocation)", value: ms(dryWall), unit: "ms"},
-		{scenario: name, metric: "planning CPU", value: float64(rep.Timings.PlanMs), bound: 1000, unit: "ms", goal: 1.00},
-		{scenario: name, metric: "peak RSS (reconciler)", value: rss, bound: 128, unit: "MB", goal: 1.00},
+	rows := []benchtable.Row{
+		{Scenario: name, Metric: "SCIM calls (server-side)", Value: float64(server), Bound: float64(pages + changes), Unit: "", Goal: 1.00},
+		{Scenario: name, Metric: "wall time (list+plan+apply)", Value: ms(time.Duration(rep.Timings.ListMs+rep.Timings.PlanMs+rep.Timings.ApplyMs) * time.Millisecond), Bound: ms(bound), Unit: "ms", Goal: 1.10},
+		{Scenario: name, Metric: "wall time (invocation)", Value: ms(wall), Bound: ms(bound), Unit: "ms"},
+		{Scenario: name, Metric: "cold dry run (list+plan)", Value: ms(time.Duration(dry.Timings.ListMs+dry.Timings.PlanMs) * time.Millisecond), Bound: ms(phaseBound(s, 1) + phaseBound(s, pages-1)), Unit: "ms"},
+		{Scenario: name, Metric: "roster read (invocation)", Value: float64(rep.Timings.RosterMs), Unit: "ms"},
+		{Scenario: name, Metric: "cold dry run (invocation)", Value: ms(dryWall), Unit: "ms"},
+		{Scenario: name, Metric: "planning CPU", Value: float64(rep.Timings.PlanMs), Bound: 1000, Unit: "ms", Goal: 1.00},
+		{Scenario: name, Metric: "peak RSS (reconciler)", Value: rss, Bound: 128, Unit: "MB", Goal: 1.00},
 	}
 	return rows, nil
 }
@@ -191,7 +193,7 @@ func writeRoster(l *localrun.Local, format string, n int) (int, error) {
 }
 
 // initial is the first run against an empty RAM: n creates.
-func initial(ctx context.Context, s settings, bins map[string]string, n int) ([]row, error) {
+func initial(ctx context.Context, s settings, bins map[string]string, n int) ([]benchtable.Row, error) {
 	l, err := start(ctx, s, bins)
 	if err != nil {
 		return nil, err
@@ -215,10 +217,10 @@ func initial(ctx context.Context, s settings, bins map[string]string, n int) ([]
 	}
 	name := fmt.Sprintf("initial load, %s creates", short(n))
 	rate := float64(n) / (float64(rep.Timings.ApplyMs) / 1000)
-	return []row{
-		{scenario: name, metric: "creates per second", value: rate, bound: s.serverRPS, unit: "/s", goal: 0.95, atLeast: true},
-		{scenario: name, metric: "failed creates", value: float64(rep.Counts.Failed), unit: ""},
-		{scenario: name, metric: "429s from the server", value: float64(throttled), unit: ""},
+	return []benchtable.Row{
+		{Scenario: name, Metric: "creates per second", Value: rate, Bound: s.serverRPS, Unit: "/s", Goal: 0.95, AtLeast: true},
+		{Scenario: name, Metric: "failed creates", Value: float64(rep.Counts.Failed), Unit: ""},
+		{Scenario: name, Metric: "429s from the server", Value: float64(throttled), Unit: ""},
 	}, nil
 }
 

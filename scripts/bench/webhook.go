@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/ramsync/ramsync/scripts/bench/benchtable"
+
 	"context"
 	"fmt"
 	"math"
@@ -24,7 +26,7 @@ func hire(i int) []byte {
 // request to the trigger, through the runtime API and the binary, to the
 // SCIM double and back. A hire is two lookups in parallel and one create:
 // two round trips. What is left is ramsync's (and the runtime's) overhead.
-func webhook(ctx context.Context, s settings, bins map[string]string, n int) ([]row, error) {
+func webhook(ctx context.Context, s settings, bins map[string]string, n int) ([]benchtable.Row, error) {
 	l, err := start(ctx, s, bins)
 	if err != nil {
 		return nil, err
@@ -47,7 +49,7 @@ func webhook(ctx context.Context, s settings, bins map[string]string, n int) ([]
 	}
 	warm := sub(l.Cloud.Counters(), afterCold)
 	rtt := 2 * s.latency
-	p50, p99 := median(lat), percentile(lat, 99)
+	p50, p99 := benchtable.Median(lat), benchtable.Percentile(lat, 99)
 	name := fmt.Sprintf("webhook hire, %d warm", n)
 	// The SCIM figures are the double's own counts of what arrived; the
 	// webhook reports no client-side count to cross-check them with, so
@@ -56,23 +58,23 @@ func webhook(ctx context.Context, s settings, bins map[string]string, n int) ([]
 	if got := warm["scim.create"]; got != int64(n) {
 		return nil, fmt.Errorf("webhook: the double counted %d creates for %d warm hires", got, n)
 	}
-	return []row{
-		{scenario: name, metric: fmt.Sprintf("latency median of %d", n), value: ms(p50), bound: ms(rtt), unit: "ms"},
-		{scenario: name, metric: "latency p99", value: ms(p99), bound: ms(rtt), unit: "ms"},
-		{scenario: name, metric: "latency − 2 RTT, p50 (runtime hops incl.)", value: ms(p50 - rtt), unit: "ms"},
-		{scenario: name, metric: "latency − 2 RTT, p99 (runtime hops incl.)", value: ms(p99 - rtt), unit: "ms"},
-		{scenario: name, metric: "SCIM calls per warm hire (server-side)", value: float64(warm.SCIM()) / float64(n), bound: 3, unit: "", goal: 1.00},
-		{scenario: name, metric: "token requests, warm", value: float64(warm["oauth.token"]), unit: ""},
-		{scenario: name, metric: "KMS requests, warm", value: float64(warm["kms.GetSecretValue"]), unit: ""},
-		{scenario: "webhook hire, cold", metric: "latency", value: ms(coldLatency), bound: ms(rtt), unit: "ms"},
-		{scenario: "webhook hire, cold", metric: "token requests", value: float64(afterCold["oauth.token"]), bound: 1, unit: "", goal: 1.00},
-		{scenario: "webhook hire, cold", metric: "KMS requests (app secret, signing key)", value: float64(afterCold["kms.GetSecretValue"]), bound: 2, unit: "", goal: 1.00},
+	return []benchtable.Row{
+		{Scenario: name, Metric: fmt.Sprintf("latency median of %d", n), Value: ms(p50), Bound: ms(rtt), Unit: "ms"},
+		{Scenario: name, Metric: "latency p99", Value: ms(p99), Bound: ms(rtt), Unit: "ms"},
+		{Scenario: name, Metric: "latency − 2 RTT, p50 (runtime hops incl.)", Value: ms(p50 - rtt), Unit: "ms"},
+		{Scenario: name, Metric: "latency − 2 RTT, p99 (runtime hops incl.)", Value: ms(p99 - rtt), Unit: "ms"},
+		{Scenario: name, Metric: "SCIM calls per warm hire (server-side)", Value: float64(warm.SCIM()) / float64(n), Bound: 3, Unit: "", Goal: 1.00},
+		{Scenario: name, Metric: "token requests, warm", Value: float64(warm["oauth.token"]), Unit: ""},
+		{Scenario: name, Metric: "KMS requests, warm", Value: float64(warm["kms.GetSecretValue"]), Unit: ""},
+		{Scenario: "webhook hire, cold", Metric: "latency", Value: ms(coldLatency), Bound: ms(rtt), Unit: "ms"},
+		{Scenario: "webhook hire, cold", Metric: "token requests", Value: float64(afterCold["oauth.token"]), Bound: 1, Unit: "", Goal: 1.00},
+		{Scenario: "webhook hire, cold", Metric: "KMS requests (app secret, signing key)", Value: float64(afterCold["kms.GetSecretValue"]), Bound: 2, Unit: "", Goal: 1.00},
 	}, nil
 }
 
 // handlerOverhead runs BenchmarkHireOverhead (functions/webhook): the
 // handler in-process, its time minus the time a SCIM request was in flight.
-func handlerOverhead(ctx context.Context) ([]row, error) {
+func handlerOverhead(ctx context.Context) ([]benchtable.Row, error) {
 	root, err := localrun.ModuleRoot()
 	if err != nil {
 		return nil, err
@@ -96,16 +98,16 @@ func handlerOverhead(ctx context.Context) ([]row, error) {
 		}
 	}
 	name := "webhook handler, in-process, 300 hires"
-	return []row{
-		{scenario: name, metric: "overhead p50 (time minus SCIM in flight)", value: m["overhead-p50-ms"], bound: 2, unit: "ms"},
-		{scenario: name, metric: "overhead p99 (time minus SCIM in flight)", value: m["overhead-p99-ms"], bound: 2, unit: "ms", goal: 1.00},
+	return []benchtable.Row{
+		{Scenario: name, Metric: "overhead p50 (time minus SCIM in flight)", Value: m["overhead-p50-ms"], Bound: 2, Unit: "ms"},
+		{Scenario: name, Metric: "overhead p99 (time minus SCIM in flight)", Value: m["overhead-p99-ms"], Bound: 2, Unit: "ms", Goal: 1.00},
 	}, nil
 }
 
 // cold measures process start to the first runtime-API request, n times
 // per function, and the zip sizes.
-func cold(ctx context.Context, bins map[string]string, n int) ([]row, error) {
-	var rows []row
+func cold(ctx context.Context, bins map[string]string, n int) ([]benchtable.Row, error) {
+	var rows []benchtable.Row
 	l, err := localrun.Start(ctx, localrun.Options{Binaries: bins, Cloud: cloudtest.Options{},
 		MaxInstances: map[string]int{"webhook": n, "reconciler": n, "offboarding": n}})
 	if err != nil {
@@ -122,8 +124,8 @@ func cold(ctx context.Context, bins map[string]string, n int) ([]row, error) {
 			d = append(d, info.ColdStart())
 		}
 		rows = append(rows,
-			row{scenario: "cold start " + fn, metric: fmt.Sprintf("start → first next, median of %d", len(d)), value: ms(median(d)), bound: 50, unit: "ms", goal: 1.00},
-			row{scenario: "cold start " + fn, metric: "start → first next, max", value: ms(slices.Max(d)), bound: 50, unit: "ms"})
+			benchtable.Row{Scenario: "cold start " + fn, Metric: fmt.Sprintf("start → first next, median of %d", len(d)), Value: ms(benchtable.Median(d)), Bound: 50, Unit: "ms", Goal: 1.00},
+			benchtable.Row{Scenario: "cold start " + fn, Metric: "start → first next, max", Value: ms(slices.Max(d)), Bound: 50, Unit: "ms"})
 	}
 	root, err := localrun.ModuleRoot()
 	if err != nil {
@@ -134,7 +136,7 @@ func cold(ctx context.Context, bins map[string]string, n int) ([]row, error) {
 		if err != nil {
 			return nil, fmt.Errorf("%v (scripts/bench.sh runs scripts/build.sh first)", err)
 		}
-		rows = append(rows, row{scenario: "zip " + fn, metric: "size", value: float64(st.Size()) / (1 << 20), bound: 10, unit: "MB", goal: 1.00})
+		rows = append(rows, benchtable.Row{Scenario: "zip " + fn, Metric: "size", Value: float64(st.Size()) / (1 << 20), Bound: 10, Unit: "MB", Goal: 1.00})
 	}
 	return rows, nil
 }

@@ -20,6 +20,8 @@
 package main
 
 import (
+	"github.com/ramsync/ramsync/scripts/bench/benchtable"
+
 	"context"
 	"flag"
 	"fmt"
@@ -29,7 +31,6 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
-	"slices"
 	"strings"
 	"time"
 
@@ -77,26 +78,26 @@ func run(users, depts, pushes int) error {
 	}
 	fmt.Printf("settings: round trip %s to SCIM, the RAM OpenAPI, Feishu and DingTalk; directories of %d users in %d departments; %d pushes of each kind\n\n",
 		rtt, users, depts, pushes)
-	var rows []row
-	for _, f := range []func() ([]row, error){
-		func() ([]row, error) { return feishuPull(ctx, users, depts) },
-		func() ([]row, error) { return dingtalkPull(ctx, users, depts) },
-		func() ([]row, error) { return feishuPushes(ctx, bins, pushes) },
-		func() ([]row, error) { return dingtalkPushes(ctx, bins, pushes) },
+	var rows []benchtable.Row
+	for _, f := range []func() ([]benchtable.Row, error){
+		func() ([]benchtable.Row, error) { return feishuPull(ctx, users, depts) },
+		func() ([]benchtable.Row, error) { return dingtalkPull(ctx, users, depts) },
+		func() ([]benchtable.Row, error) { return feishuPushes(ctx, bins, pushes) },
+		func() ([]benchtable.Row, error) { return dingtalkPushes(ctx, bins, pushes) },
 	} {
 		r, err := f()
 		if err != nil {
 			return err
 		}
-		printRows(r)
+		benchtable.PrintRows(r, 36, 34, 12)
 		rows = append(rows, r...)
 	}
 	fmt.Printf("\nResults (vendors)\n")
-	printTable(rows)
+	benchtable.PrintTable(rows)
 	var bad []string
 	for _, r := range rows {
-		if r.verdict() == notMeasured {
-			bad = append(bad, r.scenario+": "+r.metric)
+		if r.Verdict() == benchtable.NotMeasured {
+			bad = append(bad, r.Scenario+": "+r.Metric)
 		}
 	}
 	if len(bad) > 0 {
@@ -122,7 +123,7 @@ func slow(target func() string) *httptest.Server {
 
 // feishuPull pulls a seeded directory through the real client, as the
 // reconciler's feishu:// roster does.
-func feishuPull(ctx context.Context, users, depts int) ([]row, error) {
+func feishuPull(ctx context.Context, users, depts int) ([]benchtable.Row, error) {
 	srv := cloudtest.NewFeishu(cloudtest.FeishuOptions{})
 	defer srv.Close()
 	seed := srv.SeedDirectory(users, depts)
@@ -153,17 +154,17 @@ func feishuPull(ctx context.Context, users, depts int) ([]row, error) {
 	walk := math.Max(float64(children)*rtt.Seconds(), float64(children-1)/50+rtt.Seconds())
 	bound := walk + float64(userPages-1)/50 + rtt.Seconds() + rtt.Seconds() // + the token
 	name := fmt.Sprintf("feishu:// pull, %d users, %d depts", users, depts)
-	return []row{
-		{scenario: name, metric: "pull calls (walk + users)", value: float64(calls), bound: float64(children + userPages), goal: 1.00},
-		{scenario: name, metric: "token calls", value: float64(cnt[cloudtest.FeishuAPIToken]), bound: 1, goal: 1.00},
-		{scenario: name, metric: "pull wall time vs 50/s per API", value: wall.Seconds(), bound: bound, unit: "s", goal: 1.25},
-		{scenario: name, metric: "rate-limited answers (429)", value: float64(cnt[cloudtest.FeishuAPIFindByDepartment+".429"] + cnt[cloudtest.FeishuAPIChildren+".429"])},
+	return []benchtable.Row{
+		{Scenario: name, Metric: "pull calls (walk + users)", Value: float64(calls), Bound: float64(children + userPages), Goal: 1.00},
+		{Scenario: name, Metric: "token calls", Value: float64(cnt[cloudtest.FeishuAPIToken]), Bound: 1, Goal: 1.00},
+		{Scenario: name, Metric: "pull wall time vs 50/s per API", Value: wall.Seconds(), Bound: bound, Unit: "s", Goal: 1.25},
+		{Scenario: name, Metric: "rate-limited answers (429)", Value: float64(cnt[cloudtest.FeishuAPIFindByDepartment+".429"] + cnt[cloudtest.FeishuAPIChildren+".429"])},
 	}, nil
 }
 
 // dingtalkPull pulls a seeded org through the real client, as the
 // reconciler's dingtalk:// roster does.
-func dingtalkPull(ctx context.Context, users, depts int) ([]row, error) {
+func dingtalkPull(ctx context.Context, users, depts int) ([]benchtable.Row, error) {
 	srv := cloudtest.NewDingTalk(cloudtest.DingTalkOptions{})
 	defer srv.Close()
 	srv.SeedOrg(users, depts)
@@ -197,10 +198,10 @@ func dingtalkPull(ctx context.Context, users, depts int) ([]row, error) {
 	bound := float64(busiest-1)/20 + 2*rtt.Seconds()
 	name := fmt.Sprintf("dingtalk:// pull, %d users, %d depts", users, depts)
 	throttled := srv.Throttled(dingtalk.APIListSubDept) + srv.Throttled(dingtalk.APIUserList)
-	return []row{
-		{scenario: name, metric: "pull calls (token, walk, users)", value: float64(total), bound: float64(srv.MinPullCalls()), goal: 1.00},
-		{scenario: name, metric: "pull wall time vs 20/s per API", value: wall.Seconds(), bound: bound, unit: "s", goal: 1.25},
-		{scenario: name, metric: "throttled answers (90018)", value: float64(throttled)},
+	return []benchtable.Row{
+		{Scenario: name, Metric: "pull calls (token, walk, users)", Value: float64(total), Bound: float64(srv.MinPullCalls()), Goal: 1.00},
+		{Scenario: name, Metric: "pull wall time vs 20/s per API", Value: wall.Seconds(), Bound: bound, Unit: "s", Goal: 1.25},
+		{Scenario: name, Metric: "throttled answers (90018)", Value: float64(throttled)},
 	}, nil
 }
 
@@ -228,16 +229,16 @@ func leaverRAM(l *localrun.Local, userName string) {
 // pushRows are a push kind's answer times against the deadline and the
 // round trips the push needs (measured: the requests that reached the
 // doubles per push, the parallel lookups counted once).
-func pushRows(name string, lat []time.Duration, deadline time.Duration, trips float64) []row {
+func pushRows(name string, lat []time.Duration, deadline time.Duration, trips float64) []benchtable.Row {
 	if len(lat) == 0 {
-		return []row{{scenario: name, metric: "answer time", value: math.NaN()}}
+		return []benchtable.Row{{Scenario: name, Metric: "answer time", Value: math.NaN()}}
 	}
-	p50, p99 := median(lat), percentile(lat, 99)
-	return []row{
-		{scenario: name, metric: fmt.Sprintf("answer p50 of %d vs deadline", len(lat)), value: ms(p50), bound: ms(deadline), unit: "ms", goal: 1.00},
-		{scenario: name, metric: "answer p99 vs deadline", value: ms(p99), bound: ms(deadline), unit: "ms", goal: 1.00},
-		{scenario: name, metric: fmt.Sprintf("answer p50 vs %.0f round trips", trips), value: ms(p50), bound: trips * ms(rtt), unit: "ms"},
-		{scenario: name, metric: fmt.Sprintf("answer p99 vs %.0f round trips", trips), value: ms(p99), bound: trips * ms(rtt), unit: "ms"},
+	p50, p99 := benchtable.Median(lat), benchtable.Percentile(lat, 99)
+	return []benchtable.Row{
+		{Scenario: name, Metric: fmt.Sprintf("answer p50 of %d vs deadline", len(lat)), Value: ms(p50), Bound: ms(deadline), Unit: "ms", Goal: 1.00},
+		{Scenario: name, Metric: "answer p99 vs deadline", Value: ms(p99), Bound: ms(deadline), Unit: "ms", Goal: 1.00},
+		{Scenario: name, Metric: fmt.Sprintf("answer p50 vs %.0f round trips", trips), Value: ms(p50), Bound: trips * ms(rtt), Unit: "ms"},
+		{Scenario: name, Metric: fmt.Sprintf("answer p99 vs %.0f round trips", trips), Value: ms(p99), Bound: trips * ms(rtt), Unit: "ms"},
 	}
 }
 
@@ -253,7 +254,7 @@ func trips(before, after cloudtest.Counters, vendorCalls, n int) float64 {
 	return math.Round(math.Ceil(lookups/2) + writes + ram + float64(vendorCalls)/float64(n))
 }
 
-func feishuPushes(ctx context.Context, bins map[string]string, n int) ([]row, error) {
+func feishuPushes(ctx context.Context, bins map[string]string, n int) ([]benchtable.Row, error) {
 	l, err := pushEnv(ctx, bins, localrun.Options{Feishu: &cloudtest.FeishuOptions{}})
 	if err != nil {
 		return nil, err
@@ -301,7 +302,7 @@ func feishuPushes(ctx context.Context, bins map[string]string, n int) ([]row, er
 		pushRows("feishu push: leaver, suspended", leavers, feishuDeadline, trips(mid2, end, 0, n))...), nil
 }
 
-func dingtalkPushes(ctx context.Context, bins map[string]string, n int) ([]row, error) {
+func dingtalkPushes(ctx context.Context, bins map[string]string, n int) ([]benchtable.Row, error) {
 	// The webhook reaches DingTalk's API through the 50 ms proxy.
 	var target string
 	proxy := slow(func() string { return target })
@@ -367,22 +368,3 @@ func dingtalkPushes(ctx context.Context, bins map[string]string, n int) ([]row, 
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-
-// median is the median of ds; percentile the nearest-rank p-th
-// percentile (as scripts/bench computes them).
-func median(ds []time.Duration) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	n := len(s)
-	if n%2 == 1 {
-		return s[n/2]
-	}
-	return (s[n/2-1] + s[n/2]) / 2
-}
-
-func percentile(ds []time.Duration, p float64) time.Duration {
-	s := slices.Clone(ds)
-	slices.Sort(s)
-	k := int(math.Ceil(p/100*float64(len(s)))) - 1
-	return s[max(0, min(k, len(s)-1))]
-}
