@@ -42,7 +42,11 @@ func (s *Server) handle(svc Service, rt route, w http.ResponseWriter, r *http.Re
 	op, serve := rt(r)
 	key := string(svc) + "." + op
 	s.counters.add(key)
-	sw := &statusWriter{ResponseWriter: w}
+	// RAM answers are held until the call is logged, so a client that has
+	// read its answer always finds the call in RAMLog (a large answer, such
+	// as a full ListUsers page, would otherwise reach the client before the
+	// handler returns).
+	sw := &statusWriter{ResponseWriter: w, hold: svc == RAM}
 	defer func() {
 		outcome := "dropped"
 		if !sw.dropped {
@@ -51,6 +55,7 @@ func (s *Server) handle(svc Service, rt route, w http.ResponseWriter, r *http.Re
 		s.counters.add(key + "." + outcome)
 		if svc == RAM {
 			s.logRAMCall(received, r, sw)
+			sw.release()
 		}
 		s.logf("cloudtest: %s %s %s %s -> %s in %s", svc, op, r.Method, r.URL.Path, outcome, time.Since(start).Round(time.Microsecond))
 	}()
@@ -134,26 +139,44 @@ func noteCode(w http.ResponseWriter, code string) {
 }
 
 // statusWriter records the status and error code of an answer, and can
-// drop the connection instead of answering.
+// drop the connection instead of answering. With hold set it keeps the
+// answer until release.
 type statusWriter struct {
 	http.ResponseWriter
 	status  int
 	code    string
 	dropped bool
+	hold    bool
+	held    bytes.Buffer
 }
 
 func (w *statusWriter) WriteHeader(code int) {
 	if w.status == 0 {
 		w.status = code
 	}
-	w.ResponseWriter.WriteHeader(code)
+	if !w.hold {
+		w.ResponseWriter.WriteHeader(code)
+	}
 }
 
 func (w *statusWriter) Write(p []byte) (int, error) {
 	if w.status == 0 {
 		w.status = http.StatusOK
 	}
+	if w.hold {
+		return w.held.Write(p)
+	}
 	return w.ResponseWriter.Write(p)
+}
+
+// release sends a held answer; it does nothing for a dropped connection.
+func (w *statusWriter) release() {
+	if !w.hold || w.dropped {
+		return
+	}
+	w.hold = false
+	w.ResponseWriter.WriteHeader(w.statusCode())
+	w.ResponseWriter.Write(w.held.Bytes())
 }
 
 func (w *statusWriter) noteCode(code string) { w.code = code }

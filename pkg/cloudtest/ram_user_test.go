@@ -2,9 +2,11 @@ package cloudtest
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -309,5 +311,44 @@ func TestIMSSignatureChecks(t *testing.T) {
 	ok := rpcRequest(s, "POST", "UpdateLoginProfile", v, params, nil)
 	if r := callRPC(t, s, s.RAMEndpoint, ok); r.status != 200 || s.LoginStatus("u1") != "Inactive" {
 		t.Errorf("a good request: %d %s, status %q", r.status, r.body, s.LoginStatus("u1"))
+	}
+}
+
+// TestRAMLogHasCallOnceAnswered checks that a client which has read a RAM
+// answer finds the call in RAMLog, even for an answer much larger than the
+// server's write buffer and a handler that returns late.
+func TestRAMLogHasCallOnceAnswered(t *testing.T) {
+	s := start(t, Options{})
+	cli := ramClient(t, s)
+	var page strings.Builder
+	page.WriteString(`{"RequestId":"r","IsTruncated":false,"Users":{"User":[`)
+	for i := range 1000 {
+		if i > 0 {
+			page.WriteString(",")
+		}
+		fmt.Fprintf(&page, `{"UserName":"user%04d","UserId":"%016d","DisplayName":"A long display name"}`, i, i)
+	}
+	page.WriteString("]}}")
+	s.Intercept = func(svc Service, kind string, w http.ResponseWriter, r *http.Request) bool {
+		if svc != RAM || kind != "ListUsers" {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(page.Len())) // as every answer of the double
+		io.WriteString(w, page.String())
+		time.Sleep(300 * time.Millisecond) // the answer is written; the handler has not returned
+		return true
+	}
+	req := ram.CreateListUsersRequest()
+	req.Scheme, req.MaxItems = "https", requests.NewInteger(1000)
+	resp, err := cli.ListUsers(req)
+	if err != nil {
+		t.Fatalf("ListUsers: %v", err)
+	}
+	if len(resp.Users.User) != 1000 {
+		t.Fatalf("ListUsers gave %d users, want 1000", len(resp.Users.User))
+	}
+	if log := s.RAMLog(); len(log) != 1 || log[0].Action != "ListUsers" || log[0].Status != 200 {
+		t.Fatalf("once the answer is read RAMLog = %+v, want the one ListUsers call answered 200", log)
 	}
 }
