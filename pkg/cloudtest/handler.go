@@ -42,11 +42,11 @@ func (s *Server) handle(svc Service, rt route, w http.ResponseWriter, r *http.Re
 	op, serve := rt(r)
 	key := string(svc) + "." + op
 	s.counters.add(key)
-	// RAM answers are held until the call is logged, so a client that has
-	// read its answer always finds the call in RAMLog (a large answer, such
-	// as a full ListUsers page, would otherwise reach the client before the
-	// handler returns).
-	sw := &statusWriter{ResponseWriter: w, hold: svc == RAM}
+	// Answers are held until the call is counted and logged, so a client
+	// that has read its answer always finds it in Counters and RAMLog (a
+	// large answer sent with Content-Length, such as a full ListUsers
+	// page, would otherwise reach the client before the handler returns).
+	sw := &statusWriter{ResponseWriter: w, hold: true}
 	defer func() {
 		outcome := "dropped"
 		if !sw.dropped {
@@ -55,8 +55,8 @@ func (s *Server) handle(svc Service, rt route, w http.ResponseWriter, r *http.Re
 		s.counters.add(key + "." + outcome)
 		if svc == RAM {
 			s.logRAMCall(received, r, sw)
-			sw.release()
 		}
+		sw.release()
 		s.logf("cloudtest: %s %s %s %s -> %s in %s", svc, op, r.Method, r.URL.Path, outcome, time.Since(start).Round(time.Microsecond))
 	}()
 	s.dispatch(svc, op, serve, sw, r)

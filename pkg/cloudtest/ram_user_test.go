@@ -315,7 +315,7 @@ func TestIMSSignatureChecks(t *testing.T) {
 }
 
 // TestRAMLogHasCallOnceAnswered checks that a client which has read a RAM
-// answer finds the call in RAMLog, even for an answer much larger than the
+// answer finds the call in RAMLog and its outcome in Counters, even for an answer much larger than the
 // server's write buffer and a handler that returns late.
 func TestRAMLogHasCallOnceAnswered(t *testing.T) {
 	s := start(t, Options{})
@@ -350,5 +350,8 @@ func TestRAMLogHasCallOnceAnswered(t *testing.T) {
 	}
 	if log := s.RAMLog(); len(log) != 1 || log[0].Action != "ListUsers" || log[0].Status != 200 {
 		t.Fatalf("once the answer is read RAMLog = %+v, want the one ListUsers call answered 200", log)
+	}
+	if c := s.Counters(); c["ram.ListUsers.200"] != 1 {
+		t.Fatalf("once the answer is read ram.ListUsers.200 = %d, want 1", c["ram.ListUsers.200"])
 	}
 }
