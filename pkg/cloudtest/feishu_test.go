@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"sort"
 	"strings"
@@ -74,10 +75,13 @@ func feishuToken(t *testing.T, f *cloudtest.Feishu) (string, int) {
 // TestFeishuThroughSDK: the official SDK's token manager and listing
 // iterators read the double's whole directory.
 func TestFeishuThroughSDK(t *testing.T) {
-	f := cloudtest.NewFeishu(cloudtest.FeishuOptions{AppID: "cli_sdk", AppSecret: "s-sdk", TLS: true})
+	// The SDK caches tenant tokens process-wide by app id; a fresh id per
+	// run keeps a token of an earlier double (go test -count=N) out.
+	appID := fmt.Sprintf("cli_sdk_%d", time.Now().UnixNano())
+	f := cloudtest.NewFeishu(cloudtest.FeishuOptions{AppID: appID, AppSecret: "s-sdk", TLS: true})
 	defer f.Close()
 	f.SeedDirectory(130, 7)
-	c := lark.NewClient("cli_sdk", "s-sdk", lark.WithOpenBaseUrl(f.URL), lark.WithHttpClient(f.Client()), lark.WithLogLevel(larkcore.LogLevelError))
+	c := lark.NewClient(appID, "s-sdk", lark.WithOpenBaseUrl(f.URL), lark.WithHttpClient(f.Client()), lark.WithLogLevel(larkcore.LogLevelError))
 	ctx := context.Background()
 
 	it, err := c.Contact.Department.ChildrenByIterator(ctx, larkcontact.NewChildrenDepartmentReqBuilder().
