@@ -116,7 +116,7 @@ func (c *Client) Roster(ctx context.Context, department string) (*hr.Roster, err
 	for i, id := range ids {
 		e, reason := employee(p.users[id])
 		if reason != "" {
-			r.Problems = append(r.Problems, hr.RecordError{Record: i + 1, ID: id, Field: "userid", Reason: reason})
+			r.Problems = append(r.Problems, hr.RecordError{Record: i + 1, ID: id, Field: "userid", Reason: reason, Fields: p.users[id]})
 			continue
 		}
 		r.Employees = append(r.Employees, e)
@@ -246,7 +246,7 @@ func (p *pull) do(ctx context.Context, t task) ([]int64, *task, error) {
 	for _, u := range res.List {
 		id, _ := u["userid"].(string)
 		if id == "" {
-			p.problems = append(p.problems, hr.RecordError{Field: "userid", Reason: fmt.Sprintf("a user of department %d has no userid", t.dept)})
+			p.problems = append(p.problems, hr.RecordError{Field: "userid", Reason: fmt.Sprintf("a user of department %d has no userid", t.dept), Fields: u})
 			continue
 		}
 		if _, dup := p.users[id]; !dup {

@@ -67,7 +67,7 @@ func (c *Client) Roster(ctx context.Context, department string) (*hr.Roster, err
 				if fe, ok := err.(*FormatError); ok {
 					field, reason = fe.Field, fe.Reason
 				}
-				r.Problems = append(r.Problems, hr.RecordError{Record: n, ID: e.ID, Field: field,
+				r.Problems = append(r.Problems, hr.RecordError{Record: n, ID: e.ID, Field: field, Fields: obj,
 					Reason: fmt.Sprintf("%s (user open_id %s in department %s)", reason, quote(open), quote(depts[i]))})
 				continue
 			}

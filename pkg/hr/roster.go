@@ -49,6 +49,11 @@ type RecordError struct {
 	ID     string // the employee id, if it could be read
 	Field  string // the field at fault, "" for the record as a whole
 	Reason string
+	// Fields are the record's fields as read (as Employee.Fields), nil
+	// when the record is not an object or has the wrong number of CSV
+	// fields, or for a loader reading standard fields only. A MAPPING
+	// externalId template reads them to find the user the record holds.
+	Fields map[string]any
 }
 
 // Error names the record or line, the id and the field:
@@ -234,7 +239,7 @@ func (b *builder) add(e Employee, where RecordError, idField string) {
 		default:
 			where.Reason = fmt.Sprintf("duplicate id, first in record %d", first.Record)
 		}
-		b.r.Problems = append(b.r.Problems, where)
+		b.problem(where, e.Fields)
 		return
 	}
 	if b.o.standardFieldsOnly {
@@ -244,8 +249,14 @@ func (b *builder) add(e Employee, where RecordError, idField string) {
 	b.r.Employees = append(b.r.Employees, e)
 }
 
-// problem records a record that could not be used.
-func (b *builder) problem(where RecordError) { b.r.Problems = append(b.r.Problems, where) }
+// problem records a record that could not be used, with its fields as
+// read (nil if none).
+func (b *builder) problem(where RecordError, fields map[string]any) {
+	if !b.o.standardFieldsOnly {
+		where.Fields = fields
+	}
+	b.r.Problems = append(b.r.Problems, where)
+}
 
 // check refuses a roster with no usable employee.
 func (r *Roster) check() error {

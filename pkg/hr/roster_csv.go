@@ -57,7 +57,7 @@ func (b *builder) parseCSV(data []byte) error {
 		}
 		if len(row) != len(header) {
 			where.Reason = fmt.Sprintf("has %d fields, the header has %d", len(row), len(header))
-			b.problem(where)
+			b.problem(where, nil)
 			continue
 		}
 		fields := make(map[string]any, len(names))
@@ -72,19 +72,19 @@ func (b *builder) parseCSV(data []byte) error {
 		for col, i := range known {
 			canon[col] = row[i]
 		}
+		for col, v := range canon {
+			if _, ok := fields[col]; !ok {
+				fields[col] = v // "Email" is also .email for the mapping
+			}
+		}
 		e, ferr := parseEmployee(canon)
 		if ferr != nil {
 			where.ID, where.Field, where.Reason = e.ID, ferr.field, ferr.reason
 			if i, ok := known[ferr.field]; ok {
 				where.Field = names[i] // as the header spells it
 			}
-			b.problem(where)
+			b.problem(where, fields)
 			continue
-		}
-		for col, v := range canon {
-			if _, ok := fields[col]; !ok {
-				fields[col] = v // "Email" is also .email for the mapping
-			}
 		}
 		e.Fields = fields
 		b.add(e, where, "id")

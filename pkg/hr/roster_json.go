@@ -153,7 +153,7 @@ func (rd *jsonReader) records(b *builder, at jsonPath, f *hrisFormat) error {
 		obj, ok := v.(map[string]any)
 		if !ok {
 			where.Reason = "must be an object, not " + jsonType(v)
-			b.problem(where)
+			b.problem(where, nil)
 			continue
 		}
 		var e Employee
@@ -171,7 +171,7 @@ func (rd *jsonReader) records(b *builder, at jsonPath, f *hrisFormat) error {
 		}
 		if ferr != nil {
 			where.ID, where.Field, where.Reason = e.ID, ferr.field, ferr.reason
-			b.problem(where)
+			b.problem(where, obj)
 			continue
 		}
 		b.add(e, where, idField)

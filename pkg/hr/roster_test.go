@@ -49,9 +49,13 @@ func TestParseJSONRosterFile(t *testing.T) {
 	if got, want := ids(r), []string{"E1001/active", "1003/active", "E0999/terminated"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("employees %q, want %q", got, want)
 	}
+	// A problem keeps the record's fields, for a MAPPING externalId
+	// template to find the user the record holds.
 	wantProblems := []RecordError{
-		{Record: 4, ID: "E1004", Field: "status", Reason: `unknown status "on leave" (want active or terminated)`},
-		{Record: 5, Field: "id", Reason: "required"},
+		{Record: 4, ID: "E1004", Field: "status", Reason: `unknown status "on leave" (want active or terminated)`,
+			Fields: map[string]any{"id": "E1004", "email": "sun.li@example.com", "displayName": "Sun Li", "status": "on leave"}},
+		{Record: 5, Field: "id", Reason: "required",
+			Fields: map[string]any{"email": "no.id@example.com", "displayName": "No Id"}},
 	}
 	if !reflect.DeepEqual(r.Problems, wantProblems) {
 		t.Errorf("problems %+v, want %+v", r.Problems, wantProblems)
@@ -296,8 +300,8 @@ func TestParseStatus(t *testing.T) {
 func TestLoaderStandardFieldsOnly(t *testing.T) {
 	dir := t.TempDir()
 	for _, f := range []struct{ name, body string }{
-		{"r.json", `[{"id":"E1","email":"a@x","department":"R&D"}]`},
-		{"r.csv", "id,email,department\nE1,a@x,R&D\n"},
+		{"r.json", `[{"id":"E1","email":"a@x","department":"R&D"},{"id":"E2","status":"retired","department":"Ops"}]`},
+		{"r.csv", "id,email,department,status\nE1,a@x,R&D,\nE2,,Ops,retired\n"},
 	} {
 		path := filepath.Join(dir, f.name)
 		if err := os.WriteFile(path, []byte(f.body), 0o644); err != nil {
@@ -311,6 +315,13 @@ func TestLoaderStandardFieldsOnly(t *testing.T) {
 			e := r.Employees[0]
 			if e.ID != "E1" || e.Email != "a@x" || (e.Fields == nil) != only || (!only && e.Fields["department"] != "R&D") {
 				t.Errorf("%s, standard fields only %v: %+v", f.name, only, e)
+			}
+			// A problem record keeps its fields the same way.
+			if len(r.Problems) != 1 {
+				t.Fatalf("%s: problems %v, want E2's", f.name, r.Problems)
+			}
+			if p := r.Problems[0]; p.ID != "E2" || (p.Fields == nil) != only || (!only && p.Fields["department"] != "Ops") {
+				t.Errorf("%s, standard fields only %v: problem %+v", f.name, only, p)
 			}
 		}
 	}

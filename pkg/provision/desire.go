@@ -2,6 +2,8 @@ package provision
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -11,9 +13,17 @@ import (
 // Rejection is an HR record that cannot be acted on, with the reason. Its
 // employee's user, if any, is left as it is.
 type Rejection struct {
-	ExternalID string
+	ExternalID string // the employee id the record gives, if readable
 	Record     string // "record 3", "line 7"; empty when not from a roster
 	Reason     string
+	// Holds are the externalIds of the employee's user when MAPPING makes
+	// externalIds from other fields than the employee id (empty otherwise):
+	// those users are left alone too.
+	Holds []string
+	// Unidentified is set when MAPPING makes externalIds from other fields
+	// and the record does not give one: its user cannot be told apart from
+	// a leaver's, so the run removes no user (see Compute).
+	Unidentified bool
 }
 
 // Wanted is the mapped roster: who should have which user.
@@ -36,10 +46,38 @@ type Wanted struct {
 // (which of them is right cannot be known).
 func Desire(r *hr.Roster, m *Mapping) Wanted {
 	var w Wanted
-	m = m.For(r.Format)             // the source's default mapping under MAPPING
+	m = m.For(r.Format) // the source's default mapping under MAPPING
+	_, customID := m.Template(AttrExternalID)
+	// reject records a rejection for the records es (as much of each as
+	// could be read; nil if nothing): under a MAPPING externalId template
+	// the users it holds are the ones with the records' mapped externalIds.
+	reject := func(rj Rejection, es ...*hr.Employee) {
+		for _, e := range es {
+			if !customID {
+				break
+			}
+			id, err := "", error(nil)
+			if e != nil {
+				id, err = m.ExternalID(*e)
+			}
+			switch {
+			case e == nil || err != nil:
+				rj.Unidentified = true
+			case id != rj.ExternalID && !slices.Contains(rj.Holds, id):
+				rj.Holds = append(rj.Holds, id)
+			}
+		}
+		w.Rejected = append(w.Rejected, rj)
+	}
 	troubled := map[string]string{} // ids with an unusable record: every record of theirs is rejected
 	for _, p := range r.Problems {
-		w.Rejected = append(w.Rejected, Rejection{ExternalID: p.ID, Record: recordOf(p), Reason: problemReason(p)})
+		var read *hr.Employee // as much of the record as could be read
+		if p.Fields != nil {
+			read = &hr.Employee{ID: p.ID, Fields: p.Fields}
+			read.Email, _ = p.Fields["email"].(string)
+			read.DisplayName, _ = p.Fields["displayName"].(string)
+		}
+		reject(Rejection{ExternalID: p.ID, Record: recordOf(p), Reason: problemReason(p)}, read)
 		if p.ID != "" {
 			troubled[p.ID] = recordOf(p)
 		}
@@ -56,22 +94,27 @@ func Desire(r *hr.Roster, m *Mapping) Wanted {
 		}
 	}
 	w.Desired = make([]Desired, 0, len(r.Employees))
+	mappedTo := map[string][]int{} // under a MAPPING externalId template: record indexes by mapped externalId
 	for i, e := range r.Employees {
 		if where, ok := troubled[e.ID]; ok {
-			w.Rejected = append(w.Rejected, Rejection{ExternalID: e.ID, Record: fmt.Sprintf("record %d", i+1),
-				Reason: fmt.Sprintf("another record of this employee id (%s) could not be used, so which one is right is unknown; all are rejected", where)})
+			reject(Rejection{ExternalID: e.ID, Record: fmt.Sprintf("record %d", i+1),
+				Reason: fmt.Sprintf("another record of this employee id (%s) could not be used, so which one is right is unknown; all are rejected", where)}, &e)
 			continue
 		}
 		if n := seen[e.ID]; n > 1 {
 			if at := dups[e.ID]; at[0] == i {
-				w.Rejected = append(w.Rejected, Rejection{ExternalID: e.ID,
-					Reason: fmt.Sprintf("employee id appears %d times in the roster (records %s); all are rejected", n, joinInts(at))})
+				recs := make([]*hr.Employee, len(at))
+				for j, k := range at {
+					recs[j] = &r.Employees[k]
+				}
+				reject(Rejection{ExternalID: e.ID,
+					Reason: fmt.Sprintf("employee id appears %d times in the roster (records %s); all are rejected", n, joinInts(at))}, recs...)
 			}
 			continue
 		}
 		st, err := m.Status(e)
 		if err != nil {
-			w.Rejected = append(w.Rejected, Rejection{ExternalID: e.ID, Record: fmt.Sprintf("record %d", i+1), Reason: mappingReason(err)})
+			reject(Rejection{ExternalID: e.ID, Record: fmt.Sprintf("record %d", i+1), Reason: mappingReason(err)}, &e)
 			continue
 		}
 		e.Status = st
@@ -81,14 +124,39 @@ func Desire(r *hr.Roster, m *Mapping) Wanted {
 		}
 		d, err := m.Map(e)
 		if err != nil {
-			w.Rejected = append(w.Rejected, Rejection{ExternalID: e.ID, Record: fmt.Sprintf("record %d", i+1), Reason: mappingReason(err)})
+			reject(Rejection{ExternalID: e.ID, Record: fmt.Sprintf("record %d", i+1), Reason: mappingReason(err)}, &e)
 			continue
+		}
+		if customID {
+			mappedTo[d.ExternalID] = append(mappedTo[d.ExternalID], i)
 		}
 		if e.Status == hr.StatusSuspended {
 			w.Frozen = append(w.Frozen, d)
 			continue
 		}
 		w.Desired = append(w.Desired, d)
+	}
+	// Records of different employee ids that MAPPING gives the same
+	// externalId are one user wanted twice: which is right cannot be
+	// known, so all are rejected and the user is left alone.
+	twice := map[string]bool{}
+	for _, id := range slices.Sorted(maps.Keys(mappedTo)) {
+		at := mappedTo[id]
+		if len(at) < 2 {
+			continue
+		}
+		twice[id] = true
+		ids := make([]string, len(at))
+		for j, k := range at {
+			ids[j] = quoteID(r.Employees[k].ID)
+		}
+		w.Rejected = append(w.Rejected, Rejection{ExternalID: r.Employees[at[0]].ID, Holds: []string{id},
+			Reason: fmt.Sprintf("employee ids %s (records %s) all map to externalId %s under MAPPING; all are rejected", strings.Join(ids, ", "), joinInts(at), quoteID(id))})
+	}
+	if len(twice) > 0 {
+		wantedTwice := func(d Desired) bool { return twice[d.ExternalID] }
+		w.Desired = slices.DeleteFunc(w.Desired, wantedTwice)
+		w.Frozen = slices.DeleteFunc(w.Frozen, wantedTwice)
 	}
 	sort.Slice(w.Desired, func(i, j int) bool { return w.Desired[i].ExternalID < w.Desired[j].ExternalID })
 	sort.Slice(w.Frozen, func(i, j int) bool { return w.Frozen[i].ExternalID < w.Frozen[j].ExternalID })

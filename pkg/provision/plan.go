@@ -230,10 +230,17 @@ func Compute(in Input) Plan {
 
 	p.Items = make([]Item, 0, len(in.Desired)+len(in.Rejected)+len(in.Actual)/16)
 	held := map[string]bool{} // externalIds whose users must not be touched
+	unidentified := 0         // rejected records whose user cannot be known
 	for _, r := range in.Rejected {
 		p.Items = append(p.Items, Item{Action: Rejected, ExternalID: r.ExternalID, Reason: r.Reason, Record: r.Record})
 		if r.ExternalID != "" {
 			held[r.ExternalID] = true
+		}
+		for _, id := range r.Holds {
+			held[id] = true
+		}
+		if r.Unidentified {
+			unidentified++
 		}
 	}
 
@@ -278,7 +285,12 @@ func Compute(in Input) Plan {
 			continue
 		}
 		cur := u
-		p.Items = append(p.Items, decideLeaver(&cur, idx.marker(in.Markers, &cur), in))
+		it := decideLeaver(&cur, idx.marker(in.Markers, &cur), in)
+		if unidentified > 0 && it.Action.Removal() {
+			// Any of these users may be a rejected record's: none is removed.
+			it.Action, it.Reason = Skipped, fmt.Sprintf("held: %d rejected record(s) give no externalId under MAPPING's externalId template, so this user may be theirs; no user is removed until they are fixed", unidentified)
+		}
+		p.Items = append(p.Items, it)
 	}
 
 	if in.Event == nil {
