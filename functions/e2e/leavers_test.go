@@ -288,7 +288,15 @@ func TestBrakesHoldSuspensionsUntilApproved(t *testing.T) {
 	if !rep.Brakes.Fired || rep.Counts.Suspend != 0 || writes(srv) != w || rep.Approval == first || !strings.Contains(rep.Brakes.Reason, "does not match") {
 		t.Fatalf("stale approval: counts %+v brakes %+v approval %q, %d writes", rep.Counts, rep.Brakes, rep.Approval, writes(srv)-w)
 	}
-	rep = reconcile(t, l, `{"approve": "`+rep.Approval+`"}`)
+	// Any other value is a stale approval too (rule 6): the plan's hash
+	// is reported, nothing removed.
+	current := rep.Approval
+	rep = reconcile(t, l, `{"approve": "not-a-hash"}`)
+	if !rep.Brakes.Fired || rep.Counts.Suspend != 0 || writes(srv) != w || rep.Approval != current || !strings.Contains(rep.Brakes.Reason, "does not match") {
+		t.Fatalf("malformed approval: counts %+v brakes %+v approval %q, %d writes", rep.Counts, rep.Brakes, rep.Approval, writes(srv)-w)
+	}
+	// Hexadecimal is read without case.
+	rep = reconcile(t, l, `{"approve": "`+strings.ToUpper(current)+`"}`)
 	if rep.Brakes.Fired || !rep.Brakes.Approved || rep.Counts.Suspend != 11 {
 		t.Fatalf("approved: counts %+v brakes %+v", rep.Counts, rep.Brakes)
 	}
@@ -297,9 +305,9 @@ func TestBrakesHoldSuspensionsUntilApproved(t *testing.T) {
 			t.Errorf("u%02d: comments %q after the approval", i, c)
 		}
 	}
-	// A bad approval is refused before anything runs.
-	if _, res, err := l.Reconcile(context.Background(), `{"approve": "not-a-hash"}`); err == nil || res == nil {
-		t.Errorf("a malformed approval was accepted")
+	// An empty approval is refused before anything runs.
+	if _, res, err := l.Reconcile(context.Background(), `{"approve": ""}`); err == nil || res == nil {
+		t.Errorf("an empty approval was accepted")
 	}
 }
 

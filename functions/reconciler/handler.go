@@ -40,6 +40,9 @@ type Overrides struct {
 	Explain *string `json:"explain"`
 	// Preflight asks for the dependency checks; nothing is written.
 	Preflight *bool `json:"preflight"`
+	// label is a timer payload that is not a JSON object (a trigger's
+	// name for itself, say): no override, logged as such.
+	label string
 }
 
 // RosterLoader loads the roster. *hr.Loader implements it.
@@ -83,9 +86,16 @@ func (h *Handler) Handle(ctx context.Context, runID string, event []byte) (*prov
 	if ov.MaxDeletePercent != nil {
 		e.Rules.MaxDeletePercent = *ov.MaxDeletePercent
 	}
+	if ov.label != "" {
+		h.Log.WarnContext(ctx, "the timer payload is not a JSON object, so it overrides nothing", "payload", ov.label)
+	}
 	if ov.Approve != nil {
 		e.Approve = *ov.Approve
-		h.Log.WarnContext(ctx, "an operator approves the removals held by the brakes", "approval", e.Approve)
+		if approvalRE.MatchString(e.Approve) {
+			h.Log.WarnContext(ctx, "an operator approves the removals held by the brakes", "approval", e.Approve)
+		} else {
+			h.Log.WarnContext(ctx, "approve is not a report's approval (32 hexadecimal characters): no held removal will be applied", "approval", e.Approve)
+		}
 	}
 	if dl, ok := ctx.Deadline(); ok {
 		// Stop starting writes with a tenth of the time left (5 s to 60 s).
@@ -121,15 +131,29 @@ func parseOverrides(event []byte) (Overrides, error) {
 		return ov, fmt.Errorf("the event is not a JSON object: %v", err)
 	}
 	src := event
-	if p, ok := probe["payload"]; ok {
+	_, timed := probe["triggerTime"]
+	if _, named := probe["triggerName"]; named {
+		timed = true
+	}
+	p, ok := probe["payload"]
+	switch {
+	case ok:
 		var s string
 		if err := json.Unmarshal(p, &s); err != nil {
 			return ov, errors.New("payload: must be a string (the timer trigger's payload)")
 		}
-		if len(bytes.TrimSpace([]byte(s))) == 0 {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			return ov, nil
+		}
+		if !strings.HasPrefix(s, "{") {
+			// A label, not overrides: the trigger's payload is free text.
+			ov.label = s[:min(len(s), 80)]
 			return ov, nil
 		}
 		src = []byte(s)
+	case timed:
+		return ov, nil // a timer trigger configured without a payload
 	}
 	dec := json.NewDecoder(bytes.NewReader(src))
 	dec.DisallowUnknownFields()
@@ -147,8 +171,14 @@ func parseOverrides(event []byte) (Overrides, error) {
 			return ov, fmt.Errorf("payload: explain must be an employee id (1 to %d characters)", hr.MaxIDLength)
 		}
 	}
-	if ov.Approve != nil && !approvalRE.MatchString(*ov.Approve) {
-		return ov, fmt.Errorf("payload: approve must be the 32 hexadecimal characters of a report's approval, not %.40q", *ov.Approve)
+	if ov.Approve != nil {
+		// Any value is an approval: one that is not the plan's hash applies
+		// no held removal, and the report carries the plan's (rule 6).
+		a := strings.ToLower(strings.TrimSpace(*ov.Approve))
+		if a == "" {
+			return ov, errors.New("payload: approve must be a report's approval hash, not empty")
+		}
+		ov.Approve = &a
 	}
 	if ov.MaxDeletes != nil && *ov.MaxDeletes < 0 {
 		return ov, errors.New("payload: maxDeletes must not be negative")

@@ -19,6 +19,11 @@ func TestParseOverrides(t *testing.T) {
 		{`{"payload":"{\"maxDeletes\":-1}"}`, "!maxDeletes must not be negative"},
 		{`{"payload":"{\"maxDeletePercent\":101}"}`, "!maxDeletePercent must be between 0 and 100"},
 		{`{"payload":3}`, "!payload: must be a string"},
+		// A timer trigger without a payload, or with a label for one.
+		{`{"triggerTime":"2026-11-27T18:00:00Z","triggerName":"nightly"}`, "dry=<nil> max=<nil> pct=<nil>"},
+		{`{"triggerTime":"2022-07-29T10:02:58Z","triggerName":"TestTimer","payload":"TestPayload"}`, "dry=<nil> max=<nil> pct=<nil>"},
+		{`{"payload":"{dryRun: true}"}`, "!payload: want"},
+		{`{"approve": ""}`, "!approve must be a report's approval hash, not empty"},
 		{`[1]`, "!not a JSON object"},
 		{`{"preflight": true}`, "dry=<nil> max=<nil> pct=<nil>"},
 		{`{"explain": "E1001"}`, "dry=<nil> max=<nil> pct=<nil>"},
@@ -43,6 +48,21 @@ func TestParseOverrides(t *testing.T) {
 		}
 		if got := ov.String(); got != tt.want {
 			t.Errorf("%s: %s, want %s", tt.event, got, tt.want)
+		}
+	}
+
+	// A label payload is kept for the log; approvals are read without
+	// case or surrounding space, and any value is one (rule 6: one that
+	// is not the plan's hash applies nothing).
+	if ov, err := parseOverrides([]byte(`{"triggerName":"t","payload":"TestPayload"}`)); err != nil || ov.label != "TestPayload" {
+		t.Errorf("label payload: %+v, %v", ov, err)
+	}
+	for in, want := range map[string]string{
+		`{"approve": " 0123456789ABCDEF0123456789abcdef "}`: "0123456789abcdef0123456789abcdef",
+		`{"approve": "not-a-hash"}`:                         "not-a-hash",
+	} {
+		if ov, err := parseOverrides([]byte(in)); err != nil || ov.Approve == nil || *ov.Approve != want {
+			t.Errorf("%s: %v, %v; want approve %q", in, ov.Approve, err, want)
 		}
 	}
 }
