@@ -240,7 +240,7 @@ func LoadWebhook(getenv func(string) string) (Webhook, []string, error) {
 	}
 	needRegion(r, c.SecretsRegion, c.SigningSecretName)
 	c.Tolerance = r.Duration("WEBHOOK_TOLERANCE", 5*time.Minute, time.Second, 24*time.Hour)
-	c.EventMaxAge = r.Duration("EVENT_MAX_AGE", DefaultEventMaxAge, time.Minute, 10*365*24*time.Hour)
+	c.EventMaxAge = r.Duration("EVENT_MAX_AGE", DefaultEventMaxAge, time.Second, 10*365*24*time.Hour)
 	c.Rules.EventMaxAge = c.EventMaxAge
 	c.Feishu = readFeishu(r, c.SecretsRegion)
 	c.DingTalk = readDingTalk(r, c.SecretsRegion)
@@ -283,7 +283,7 @@ func LoadOffboarding(getenv func(string) string) (Offboarding, []string, error) 
 	r := NewReader(getenv)
 	c := Offboarding{Common: readCommon(r, false)}
 	c.DryRun = r.Bool("DRY_RUN", false)
-	c.EventMaxAge = r.Duration("EVENT_MAX_AGE", DefaultEventMaxAge, time.Minute, 10*365*24*time.Hour)
+	c.EventMaxAge = r.Duration("EVENT_MAX_AGE", DefaultEventMaxAge, time.Second, 10*365*24*time.Hour)
 	c.Rules.EventMaxAge = c.EventMaxAge
 	for _, s := range strings.Split(r.String("EVENT_SOURCES", ""), ",") {
 		if s = strings.TrimSpace(s); s != "" {

@@ -70,12 +70,31 @@ func TestBadConfigurationNamesTheVariable(t *testing.T) {
 		{reconciler, append(base, "ROSTER_URL", "file:///r.json", "MAX_DELETE_PERCENT", "150"), "MAX_DELETE_PERCENT: 150 is out of range"},
 		{reconciler, append(base, "ROSTER_URL", "file:///r.json", "MAX_DELETES", "-1"), "MAX_DELETES: -1 is out of range"},
 		{offboarding, append(base, "DRY_RUN", "sometimes"), `DRY_RUN: "sometimes" is not true or false`},
+		{offboarding, append(base, "EVENT_MAX_AGE", "0"), "EVENT_MAX_AGE: 0s is out of range (1s to "},
+		{webhook, append(base, "WEBHOOK_SECRET", "k", "EVENT_MAX_AGE", "-1h"), "EVENT_MAX_AGE: -1h0m0s is out of range (1s to "},
 	}
 	for _, tt := range tests {
 		err := tt.load(env(tt.env...))
 		if err == nil || !strings.HasPrefix(err.Error(), tt.want) || strings.Contains(err.Error(), "\n") {
 			t.Errorf("env %v: err = %v, want one line starting %q", tt.env, err, tt.want)
 		}
+	}
+}
+
+// TestEventMaxAge: the default is 72h; any positive duration from a
+// second up is taken, on both event functions.
+func TestEventMaxAge(t *testing.T) {
+	o, _, err := LoadOffboarding(env(base...))
+	if err != nil || o.EventMaxAge != 72*time.Hour || o.Rules.EventMaxAge != 72*time.Hour {
+		t.Errorf("default: %v, %v", o.EventMaxAge, err)
+	}
+	o, _, err = LoadOffboarding(env(append(base, "EVENT_MAX_AGE", "30s")...))
+	if err != nil || o.Rules.EventMaxAge != 30*time.Second {
+		t.Errorf("30s offboarding: %v, %v", o.Rules.EventMaxAge, err)
+	}
+	w, _, err := LoadWebhook(env(append(base, "WEBHOOK_SECRET", "k", "EVENT_MAX_AGE", "1s")...))
+	if err != nil || w.Rules.EventMaxAge != time.Second {
+		t.Errorf("1s webhook: %v, %v", w.Rules.EventMaxAge, err)
 	}
 }
 
