@@ -113,17 +113,41 @@ func steadyFormat(ctx context.Context, s settings, bins map[string]string, n int
 	if err != nil {
 		return nil, err
 	}
-	l.Cloud.ResetCounters()
-	rep, wall, rss, err := reconcile(ctx, l, `{"dryRun": false}`)
-	if err != nil {
-		return nil, err
+	// Without drift every warm run does the same work: up to 10k users,
+	// the wall times are the median of three runs (a single one of 150 ms
+	// moves by a tenth with the machine's other load).
+	runs := 1
+	if pct == 0 && format == "json" && n <= 10_000 {
+		runs = 3
 	}
-	// The goal-bearing count is what the double received, cross-checked
-	// with what the client says it sent.
-	server := l.Cloud.Counters().SCIM()
-	if rep.SCIMCalls.Total != server {
-		return nil, fmt.Errorf("steady %d/%g%%: the report counts %d SCIM calls, the double received %d", n, pct, rep.SCIMCalls.Total, server)
+	var rep *provision.Report
+	var wall time.Duration
+	var rss float64
+	var server int64
+	var walls, phases []time.Duration
+	for range runs {
+		l.Cloud.ResetCounters()
+		r, w, peak, err := reconcile(ctx, l, `{"dryRun": false}`)
+		if err != nil {
+			return nil, err
+		}
+		// The goal-bearing count is what the double received, cross-checked
+		// with what the client says it sent.
+		server = l.Cloud.Counters().SCIM()
+		if r.SCIMCalls.Total != server {
+			return nil, fmt.Errorf("steady %d/%g%%: the report counts %d SCIM calls, the double received %d", n, pct, r.SCIMCalls.Total, server)
+		}
+		if rep != nil && (r.Counts.Update != 0 || r.SCIMCalls.Total != rep.SCIMCalls.Total) {
+			return nil, fmt.Errorf("steady %d/%g%%: run %d differs from the first: counts %+v, %d SCIM calls", n, pct, len(walls)+1, r.Counts, r.SCIMCalls.Total)
+		}
+		if rep == nil {
+			rep = &r
+		}
+		rss = max(rss, peak)
+		walls = append(walls, w)
+		phases = append(phases, time.Duration(r.Timings.ListMs+r.Timings.PlanMs+r.Timings.ApplyMs)*time.Millisecond)
 	}
+	wall = benchtable.Median(walls)
 	if rep.Counts.Update != changes || rep.Counts.Failed != 0 || dry.Counts.Update != changes {
 		return nil, fmt.Errorf("steady %d/%g%% (%s roster): counts %+v", n, pct, format, rep.Counts)
 	}
@@ -144,8 +168,8 @@ func steadyFormat(ctx context.Context, s settings, bins map[string]string, n int
 	bound := phaseBound(s, 1) + phaseBound(s, pages-1) + phaseBound(s, changes)
 	rows := []benchtable.Row{
 		{Scenario: name, Metric: "SCIM calls (server-side)", Value: float64(server), Bound: float64(pages + changes), Unit: "", Goal: 1.00},
-		{Scenario: name, Metric: "wall time (list+plan+apply)", Value: ms(time.Duration(rep.Timings.ListMs+rep.Timings.PlanMs+rep.Timings.ApplyMs) * time.Millisecond), Bound: ms(bound), Unit: "ms", Goal: 1.10},
-		{Scenario: name, Metric: "wall time (invocation)", Value: ms(wall), Bound: ms(bound), Unit: "ms"},
+		{Scenario: name, Metric: "wall time (list+plan+apply)" + medianOf(runs), Value: ms(benchtable.Median(phases)), Bound: ms(bound), Unit: "ms", Goal: 1.10},
+		{Scenario: name, Metric: "wall time (invocation)" + medianOf(runs), Value: ms(wall), Bound: ms(bound), Unit: "ms"},
 		{Scenario: name, Metric: "cold dry run (list+plan)", Value: ms(time.Duration(dry.Timings.ListMs+dry.Timings.PlanMs) * time.Millisecond), Bound: ms(phaseBound(s, 1) + phaseBound(s, pages-1)), Unit: "ms"},
 		{Scenario: name, Metric: "roster read (invocation)", Value: float64(rep.Timings.RosterMs), Unit: "ms"},
 		{Scenario: name, Metric: "cold dry run (invocation)", Value: ms(dryWall), Unit: "ms"},
@@ -153,6 +177,14 @@ func steadyFormat(ctx context.Context, s settings, bins map[string]string, n int
 		{Scenario: name, Metric: "peak RSS (reconciler)", Value: rss, Bound: 128, Unit: "MB", Goal: 1.00},
 	}
 	return rows, nil
+}
+
+// medianOf labels a figure that is the median of runs runs.
+func medianOf(runs int) string {
+	if runs == 1 {
+		return ""
+	}
+	return fmt.Sprintf(", median of %d", runs)
 }
 
 // writeRoster writes the reconciler's roster of n users in format and
