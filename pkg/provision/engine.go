@@ -30,11 +30,12 @@ type Revoker interface {
 	// taken (also when it fails part way).
 	Revoke(ctx context.Context, userName string) ([]ramcred.Step, error)
 	// Suspend sets the user's Active AccessKeys Inactive, then its login
-	// profile, then writes the marker with time at (rule 5b).
-	Suspend(ctx context.Context, userName string, at time.Time) (ramcred.Marker, []ramcred.Step, error)
+	// profile, then writes the marker with time at (rule 5b). userID is
+	// the user's id (SCIM id = RAM UserId), "" if unknown.
+	Suspend(ctx context.Context, userName, userID string, at time.Time) (ramcred.Marker, []ramcred.Step, error)
 	// Resume sets the marker's keys and the login profile Active again
-	// and clears the marker (rule 5c).
-	Resume(ctx context.Context, userName string, m ramcred.Marker) ([]ramcred.Step, error)
+	// and clears the marker (rule 5c); userID as for Suspend.
+	Resume(ctx context.Context, userName, userID string, m ramcred.Marker) ([]ramcred.Step, error)
 	// User reads the user's RAM record (its Comments carry the marker).
 	User(ctx context.Context, userName string) (ramcred.UserInfo, error)
 	// Markers lists every suspension marker, by lower-cased RAM user name.

@@ -107,7 +107,7 @@ func (e *Engine) suspend(ctx context.Context, it Item, r Result) (Result, error)
 		return r, nil
 	}
 	u := *it.Current
-	_, steps, err := e.Revoker.Suspend(ctx, u.UserName, it.SuspendAt)
+	_, steps, err := e.Revoker.Suspend(ctx, u.UserName, u.ID, it.SuspendAt)
 	r.Steps = steps
 	if errors.Is(err, ramcred.ErrNoSuchUser) {
 		// Renamed or deleted since it was looked up: look again by id.
@@ -124,7 +124,7 @@ func (e *Engine) suspend(ctx context.Context, it Item, r Result) (Result, error)
 		}
 		r.UserName = cur.UserName
 		var more []ramcred.Step
-		_, more, err = e.Revoker.Suspend(ctx, cur.UserName, it.SuspendAt)
+		_, more, err = e.Revoker.Suspend(ctx, cur.UserName, cur.ID, it.SuspendAt)
 		r.Steps = append(r.Steps, more...)
 	}
 	switch {
@@ -144,7 +144,7 @@ func (e *Engine) resume(ctx context.Context, it Item, r Result, settle bool) (Re
 		r.Action, r.Reason = Blocked, "resuming a suspended user needs the RAM OpenAPI (OFFBOARD_CLEANUP=true and the function's role)"
 		return r, nil
 	}
-	steps, err := e.Revoker.Resume(ctx, it.Current.UserName, *it.Marker)
+	steps, err := e.Revoker.Resume(ctx, it.Current.UserName, it.Current.ID, *it.Marker)
 	r.Steps = steps
 	switch {
 	case err == nil:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/ims"
@@ -24,10 +25,11 @@ import (
 // cut; an administrator reactivates them). Suspend does not read the
 // Comments: call it for a user without a marker (one with a marker is
 // "already suspended", SPEC rule 5b), since it overwrites a marker with
-// the keys it deactivated this time, usually none. If RAM knows no user of
-// that name, the error matches ErrNoSuchUser. A zero at is refused before
-// any call.
-func (c *Client) Suspend(ctx context.Context, userName string, at time.Time) (m Marker, steps []Step, err error) {
+// the keys it deactivated this time, usually none. userID is the user's
+// RAM UserId (the SCIM id) when the caller knows it, which saves a RAM
+// GetUser; "" looks it up. If RAM knows no user of that name, the error
+// matches ErrNoSuchUser. A zero at is refused before any call.
+func (c *Client) Suspend(ctx context.Context, userName, userID string, at time.Time) (m Marker, steps []Step, err error) {
 	defer func() { err = noSuchUser(err) }()
 	name := ramName(userName)
 	if at.IsZero() {
@@ -51,7 +53,7 @@ func (c *Client) Suspend(ctx context.Context, userName string, at time.Time) (m 
 			m.KeyIDs = append(m.KeyIDs, k.ID)
 		}
 	}
-	if steps, err = c.setLogin(ctx, name, "Inactive", steps); err != nil {
+	if steps, err = c.setLogin(ctx, name, userID, "Inactive", steps); err != nil {
 		return m, steps, err
 	}
 	steps, err = c.setComments(ctx, name, m.String(), steps)
@@ -62,9 +64,10 @@ func (c *Client) Suspend(ctx context.Context, userName string, at time.Time) (m 
 // only those, are made Active again (a key that is gone meanwhile is
 // "already done"); the console login profile, if Inactive, is made Active;
 // the user's Comments become ClearedComments. It returns the steps taken,
-// also when it stops at an error; running it again finishes the job. If RAM
-// knows no user of that name, the error matches ErrNoSuchUser.
-func (c *Client) Resume(ctx context.Context, userName string, m Marker) (steps []Step, err error) {
+// also when it stops at an error; running it again finishes the job.
+// userID is as for Suspend. If RAM knows no user of that name, the error
+// matches ErrNoSuchUser.
+func (c *Client) Resume(ctx context.Context, userName, userID string, m Marker) (steps []Step, err error) {
 	defer func() { err = noSuchUser(err) }()
 	name := ramName(userName)
 	if len(m.KeyIDs) > 0 {
@@ -88,7 +91,7 @@ func (c *Client) Resume(ctx context.Context, userName string, m Marker) (steps [
 			steps = append(steps, Step{Action: "UpdateAccessKey", Target: id, Result: res})
 		}
 	}
-	if steps, err = c.setLogin(ctx, name, "Active", steps); err != nil {
+	if steps, err = c.setLogin(ctx, name, userID, "Active", steps); err != nil {
 		return steps, err
 	}
 	return c.setComments(ctx, name, ClearedComments, steps)
@@ -112,8 +115,8 @@ func (c *Client) setKeyStatus(ctx context.Context, name, id, status string) (str
 
 // setLogin sets the Status of the user's console login profile, if it has
 // one and it differs, and appends the step.
-func (c *Client) setLogin(ctx context.Context, name, status string, steps []Step) ([]Step, error) {
-	upn, err := c.principal(ctx, name)
+func (c *Client) setLogin(ctx context.Context, name, id, status string, steps []Step) ([]Step, error) {
+	upn, err := c.principal(ctx, name, id)
 	if err != nil {
 		return steps, err
 	}
@@ -147,14 +150,33 @@ func (c *Client) setLogin(ctx context.Context, name, status string, steps []Step
 }
 
 // principal finds the user's logon name (UserPrincipalName), by which IMS
-// names users: RAM GetUser gives the user id, IMS GetUser by id the name.
-func (c *Client) principal(ctx context.Context, name string) (string, error) {
+// names users: IMS GetUser by the user's id, which RAM GetUser gives when
+// id is "". A known id that IMS does not find, or finds under another
+// name (the user was replaced or renamed meanwhile), is looked up again
+// by name: the login profile changed is always the named user's.
+func (c *Client) principal(ctx context.Context, name, id string) (string, error) {
+	if id != "" {
+		upn, err := c.imsPrincipal(ctx, name, id)
+		var re *Error
+		switch {
+		case err == nil && strings.EqualFold(ramName(upn), name):
+			return upn, nil
+		case err == nil, errors.As(err, &re) && re.NotExist():
+		default:
+			return "", err
+		}
+	}
 	u, err := c.User(ctx, name)
 	if err != nil {
 		return "", err
 	}
+	return c.imsPrincipal(ctx, name, u.ID)
+}
+
+// imsPrincipal is the UserPrincipalName of the user with id (IMS GetUser).
+func (c *Client) imsPrincipal(ctx context.Context, name, id string) (string, error) {
 	req := ims.CreateGetUserRequest()
-	req.UserId = u.ID
+	req.UserId = id
 	req.SetDomain(c.cfg.IMSEndpoint)
 	resp := ims.CreateGetUserResponse()
 	if err := c.call(ctx, "ims:GetUser", name, req, resp); err != nil {

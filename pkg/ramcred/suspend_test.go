@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -80,7 +81,7 @@ func TestSuspendThenResume(t *testing.T) {
 	})
 	before := srv.RAM("li.wei")
 
-	m, steps, err := c.Suspend(ctx, "li.wei@corp.onaliyun.com", at)
+	m, steps, err := c.Suspend(ctx, "li.wei@corp.onaliyun.com", "", at)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -131,7 +132,7 @@ func TestSuspendThenResume(t *testing.T) {
 		t.Fatalf("User = %+v, marker %v %v; want %v", u, got, ok, m)
 	}
 	n := len(srv.RAMLog())
-	steps, err = c.Resume(ctx, "li.wei", got)
+	steps, err = c.Resume(ctx, "li.wei", "", got)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +155,7 @@ func TestSuspendThenResume(t *testing.T) {
 
 	// A second Resume only rewrites the Comments.
 	n = len(srv.RAMLog())
-	if steps, err = c.Resume(ctx, "li.wei", got); err != nil {
+	if steps, err = c.Resume(ctx, "li.wei", "", got); err != nil {
 		t.Fatal(err)
 	}
 	for _, call := range calls(srv.RAMLog()[n:]) {
@@ -170,7 +171,7 @@ func TestSuspendThenResume(t *testing.T) {
 func TestSuspendWithNothingToCut(t *testing.T) {
 	srv, c := double(t)
 	srv.SeedUser(cloudtest.User{UserName: "intern", DisplayName: "Intern"})
-	m, steps, err := c.Suspend(context.Background(), "intern", at)
+	m, steps, err := c.Suspend(context.Background(), "intern", "", at)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -187,7 +188,7 @@ func TestSuspendWithNothingToCut(t *testing.T) {
 	}
 	// Resume with no keys touches no key.
 	n := len(srv.RAMLog())
-	if _, err := c.Resume(context.Background(), "intern", m); err != nil {
+	if _, err := c.Resume(context.Background(), "intern", "", m); err != nil {
 		t.Fatal(err)
 	}
 	want = []string{"ram:GetUser", "ims:GetUser", "ims:GetLoginProfile -> EntityNotExist.User.LoginProfile", "ram:UpdateUser ramsync:active"}
@@ -204,7 +205,7 @@ func TestResumeTouchesOnlyMarkedKeys(t *testing.T) {
 		LoginProfile: true, LoginStatus: "Inactive",
 	})
 	m := ramcred.Marker{At: at, KeyIDs: []string{"LTAI5tGONE", "LTAI5tMARK"}}
-	steps, err := c.Resume(context.Background(), "back", m)
+	steps, err := c.Resume(context.Background(), "back", "", m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -236,7 +237,7 @@ func TestSuspendStopsAtAnError(t *testing.T) {
 		w.Write([]byte(`{"RequestId":"r1","HostId":"ims.aliyuncs.com","Code":"NoPermission","Message":"You are not authorized","Recommend":""}`))
 		return true
 	}
-	m, steps, err := c.Suspend(context.Background(), "leaver", at)
+	m, steps, err := c.Suspend(context.Background(), "leaver", "", at)
 	var re *ramcred.Error
 	if !errors.As(err, &re) || re.Action != "ims:UpdateLoginProfile" || re.Transient() || !strings.Contains(err.Error(), "lacks this RAM action") {
 		t.Fatalf("err = %v, want a permanent NoPermission from ims:UpdateLoginProfile", err)
@@ -261,23 +262,23 @@ func TestSuspendUnknownUser(t *testing.T) {
 		}
 		return false
 	}
-	_, _, err := c.Suspend(ctx, "gone", at)
+	_, _, err := c.Suspend(ctx, "gone", "", at)
 	if !errors.Is(err, ramcred.ErrNoSuchUser) {
 		t.Errorf("Suspend of a user deleted midway: %v, want ErrNoSuchUser", err)
 	}
 	srv.Intercept = nil
-	if _, _, err := c.Suspend(ctx, "nobody", at); !errors.Is(err, ramcred.ErrNoSuchUser) {
+	if _, _, err := c.Suspend(ctx, "nobody", "", at); !errors.Is(err, ramcred.ErrNoSuchUser) {
 		t.Errorf("Suspend(nobody): %v", err)
 	}
-	if _, err := c.Resume(ctx, "nobody", ramcred.Marker{At: at, KeyIDs: []string{"LTAI5tX"}}); !errors.Is(err, ramcred.ErrNoSuchUser) {
+	if _, err := c.Resume(ctx, "nobody", "", ramcred.Marker{At: at, KeyIDs: []string{"LTAI5tX"}}); !errors.Is(err, ramcred.ErrNoSuchUser) {
 		t.Errorf("Resume(nobody): %v", err)
 	}
-	if _, err := c.Resume(ctx, "nobody", ramcred.Marker{At: at}); !errors.Is(err, ramcred.ErrNoSuchUser) {
+	if _, err := c.Resume(ctx, "nobody", "", ramcred.Marker{At: at}); !errors.Is(err, ramcred.ErrNoSuchUser) {
 		t.Errorf("Resume(nobody) without keys: %v", err)
 	}
 	n := len(srv.RAMLog())
 	var re *ramcred.Error
-	if _, _, err := c.Suspend(ctx, "nobody", time.Time{}); !errors.As(err, &re) || re.Transient() || len(srv.RAMLog()) != n {
+	if _, _, err := c.Suspend(ctx, "nobody", "", time.Time{}); !errors.As(err, &re) || re.Transient() || len(srv.RAMLog()) != n {
 		t.Errorf("Suspend without a time: %v, %d calls; want a permanent error and no call", err, len(srv.RAMLog())-n)
 	}
 	if _, err := c.User(ctx, "nobody@corp.onaliyun.com"); !errors.Is(err, ramcred.ErrNoSuchUser) {
@@ -361,12 +362,68 @@ func TestSuspendWithoutALogonName(t *testing.T) {
 		w.Write([]byte(`{"RequestId":"r1","User":{"UserId":"1"}}`))
 		return true
 	}
-	_, _, err := c.Suspend(context.Background(), "odd", at)
+	_, _, err := c.Suspend(context.Background(), "odd", "", at)
 	var re *ramcred.Error
 	if !errors.As(err, &re) || re.Action != "ims:GetUser" || re.Transient() || !strings.Contains(err.Error(), "IMSEndpoint") {
 		t.Fatalf("err = %v, want a permanent ims:GetUser error naming IMSEndpoint", err)
 	}
 	if srv.LoginStatus("odd") != "Active" || srv.Comments("odd") != "" {
 		t.Errorf("login %q, Comments %q: want nothing changed past the keys", srv.LoginStatus("odd"), srv.Comments("odd"))
+	}
+}
+
+// TestSuspendWithKnownID: given the user's id (the SCIM id, RAM's UserId),
+// Suspend and Resume find the logon name with IMS GetUser alone, without
+// RAM GetUser. An id IMS does not know, or one of another user, is looked
+// up again by name, and only the named user's login is changed.
+func TestSuspendWithKnownID(t *testing.T) {
+	srv, c := double(t)
+	ctx := context.Background()
+	li := srv.SeedUser(cloudtest.User{ExternalID: "E1", UserName: "li.wei", DisplayName: "Li Wei"})
+	other := srv.SeedUser(cloudtest.User{ExternalID: "E2", UserName: "other", DisplayName: "Other"})
+	for _, name := range []string{"li.wei", "other"} {
+		srv.SetRAM(name, cloudtest.Blockers{LoginProfile: true})
+	}
+	withoutMarker := func() {
+		t.Helper()
+		for _, name := range []string{"li.wei", "other"} {
+			srv.SetComments(name, ramcred.ClearedComments)
+		}
+	}
+
+	for _, tt := range []struct {
+		name, id string
+		want     []string
+	}{
+		{"its own id", li.ID, []string{"ram:ListAccessKeys", "ims:GetUser", "ims:GetLoginProfile", "ims:UpdateLoginProfile Inactive"}},
+		{"an id IMS does not know", "9999999999999999", []string{"ram:ListAccessKeys", "ims:GetUser -> EntityNotExist.User", "ram:GetUser", "ims:GetUser", "ims:GetLoginProfile", "ims:UpdateLoginProfile Inactive"}},
+		{"another user's id", other.ID, []string{"ram:ListAccessKeys", "ims:GetUser", "ram:GetUser", "ims:GetUser", "ims:GetLoginProfile", "ims:UpdateLoginProfile Inactive"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			withoutMarker()
+			srv.SetRAM("li.wei", cloudtest.Blockers{LoginProfile: true})
+			n := len(srv.RAMLog())
+			m, _, err := c.Suspend(ctx, "li.wei", tt.id, at)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := calls(srv.RAMLog()[n:])
+			if diff := cmp.Diff(append(tt.want, "ram:UpdateUser "+m.String()), got); diff != "" {
+				t.Errorf("calls (-want +got):\n%s", diff)
+			}
+			if srv.LoginStatus("li.wei") != "Inactive" || srv.LoginStatus("other") != "Active" {
+				t.Errorf("login li.wei %s, other %s; want Inactive, Active", srv.LoginStatus("li.wei"), srv.LoginStatus("other"))
+			}
+			n = len(srv.RAMLog())
+			if _, err := c.Resume(ctx, "li.wei", tt.id, m); err != nil {
+				t.Fatal(err)
+			}
+			if srv.LoginStatus("li.wei") != "Active" || srv.LoginStatus("other") != "Active" {
+				t.Errorf("after Resume: login li.wei %s, other %s", srv.LoginStatus("li.wei"), srv.LoginStatus("other"))
+			}
+			if tt.id == li.ID && slices.Contains(calls(srv.RAMLog()[n:]), "ram:GetUser") {
+				t.Errorf("Resume with the user's own id called RAM GetUser: %v", calls(srv.RAMLog()[n:]))
+			}
+		})
 	}
 }
