@@ -16,9 +16,9 @@ type Rejection struct {
 	ExternalID string // the employee id the record gives, if readable
 	Record     string // "record 3", "line 7"; empty when not from a roster
 	Reason     string
-	// Holds are the externalIds of the employee's user when MAPPING makes
-	// externalIds from other fields than the employee id (empty otherwise):
-	// those users are left alone too.
+	// Holds are the externalIds of the record's user when MAPPING makes
+	// externalIds from other fields than the employee id (empty
+	// otherwise): those users are left alone too.
 	Holds []string
 	// Unidentified is set when MAPPING makes externalIds from other fields
 	// and the record does not give one: its user cannot be told apart from
@@ -63,7 +63,7 @@ func Desire(r *hr.Roster, m *Mapping) Wanted {
 			switch {
 			case e == nil || err != nil:
 				rj.Unidentified = true
-			case id != rj.ExternalID && !slices.Contains(rj.Holds, id):
+			case !slices.Contains(rj.Holds, id):
 				rj.Holds = append(rj.Holds, id)
 			}
 		}
@@ -136,27 +136,39 @@ func Desire(r *hr.Roster, m *Mapping) Wanted {
 		}
 		w.Desired = append(w.Desired, d)
 	}
-	// Records of different employee ids that MAPPING gives the same
-	// externalId are one user wanted twice: which is right cannot be
-	// known, so all are rejected and the user is left alone.
-	twice := map[string]bool{}
+	// Under a MAPPING externalId template one externalId may come from
+	// several records: two usable ones (one user wanted twice), or a usable
+	// one and a rejected one. Which is right cannot be known: every such
+	// record is rejected, and the user is left alone.
+	rejectedHolds := map[string]bool{}
+	for _, rj := range w.Rejected {
+		for _, id := range rj.Holds {
+			rejectedHolds[id] = true
+		}
+	}
+	clash := map[string]bool{}
 	for _, id := range slices.Sorted(maps.Keys(mappedTo)) {
 		at := mappedTo[id]
-		if len(at) < 2 {
+		if len(at) < 2 && !rejectedHolds[id] {
 			continue
 		}
-		twice[id] = true
-		ids := make([]string, len(at))
-		for j, k := range at {
-			ids[j] = quoteID(r.Employees[k].ID)
+		clash[id] = true
+		reason := fmt.Sprintf("externalId %s (under MAPPING) is also that of a record that could not be used, so which is right is unknown; both are rejected", quoteID(id))
+		if len(at) > 1 {
+			ids := make([]string, len(at))
+			for j, k := range at {
+				ids[j] = quoteID(r.Employees[k].ID)
+			}
+			reason = fmt.Sprintf("employee ids %s (records %s) all map to externalId %s under MAPPING; all are rejected", strings.Join(ids, ", "), joinInts(at), quoteID(id))
 		}
-		w.Rejected = append(w.Rejected, Rejection{ExternalID: r.Employees[at[0]].ID, Holds: []string{id},
-			Reason: fmt.Sprintf("employee ids %s (records %s) all map to externalId %s under MAPPING; all are rejected", strings.Join(ids, ", "), joinInts(at), quoteID(id))})
+		for _, k := range at {
+			w.Rejected = append(w.Rejected, Rejection{ExternalID: r.Employees[k].ID, Record: fmt.Sprintf("record %d", k+1), Holds: []string{id}, Reason: reason})
+		}
 	}
-	if len(twice) > 0 {
-		wantedTwice := func(d Desired) bool { return twice[d.ExternalID] }
-		w.Desired = slices.DeleteFunc(w.Desired, wantedTwice)
-		w.Frozen = slices.DeleteFunc(w.Frozen, wantedTwice)
+	if len(clash) > 0 {
+		clashes := func(d Desired) bool { return clash[d.ExternalID] }
+		w.Desired = slices.DeleteFunc(w.Desired, clashes)
+		w.Frozen = slices.DeleteFunc(w.Frozen, clashes)
 	}
 	sort.Slice(w.Desired, func(i, j int) bool { return w.Desired[i].ExternalID < w.Desired[j].ExternalID })
 	sort.Slice(w.Frozen, func(i, j int) bool { return w.Frozen[i].ExternalID < w.Frozen[j].ExternalID })

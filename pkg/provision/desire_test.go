@@ -51,8 +51,9 @@ func TestDesireBySourceAndStatus(t *testing.T) {
 // TestCustomExternalIDHoldsRejectedUsers: under a MAPPING externalId
 // template (here the HR field employee_no), a rejected record holds the
 // user with its mapped externalId, not one named by its raw employee id;
-// records of two employee ids mapped to one externalId are all rejected
-// and that user is left alone; and a rejected record that gives no
+// records of two employee ids mapped to one externalId, or a usable record
+// mapped to a rejected one's, are all rejected and that user is left
+// alone (not renamed to the usable record); and a rejected record that gives no
 // externalId at all holds every removal of the run, since any leaver
 // could be its user.
 func TestCustomExternalIDHoldsRejectedUsers(t *testing.T) {
@@ -65,7 +66,8 @@ func TestCustomExternalIDHoldsRejectedUsers(t *testing.T) {
   {"id": "E2", "employee_no": "N2", "email": "b@corp.example", "status": "on leave"},
   {"id": "E3", "employee_no": "N9", "email": "c@corp.example"},
   {"id": "E4", "employee_no": "N9", "email": "d@corp.example"},
-  {"id": "E5", "employee_no": "N5", "email": "e@corp.example"}`
+  {"id": "E5", "employee_no": "N5", "email": "e@corp.example"},
+  {"id": "E6", "employee_no": "N1", "email": "f@corp.example"}`
 	actual := []scim.User{user("1", "N1", "a", "A"), user("2", "N2", "b", "B"), user("9", "N9", "c", "C"),
 		user("7", "N7", "gone", "Gone"), user("8", "", "breakglass", "Admin")}
 
@@ -93,8 +95,8 @@ func TestCustomExternalIDHoldsRejectedUsers(t *testing.T) {
 	}
 
 	items, rejected := plan(t, "["+records+"]")
-	if rejected != 3 {
-		t.Errorf("%d rejections, want 3 (E1's userName, E2's status, E3 and E4 mapped to one externalId)", rejected)
+	if rejected != 5 {
+		t.Errorf("%d rejections, want 5 (E1's userName, E2's status, E3 and E4 mapped to one externalId, E6 mapped to rejected E1's)", rejected)
 	}
 	for _, ext := range []string{"N1", "N2", "N9"} {
 		if it, ok := items[ext]; ok {
