@@ -245,3 +245,28 @@ func TestConcurrentUse(t *testing.T) {
 		t.Errorf("counters: %v", c)
 	}
 }
+
+// TestDroppedCallCountedWhenClientSeesIt: a dropped connection is closed
+// only once the call is counted, so a client that has seen the drop finds
+// it in Counters; the same for an answer after processing.
+func TestDroppedCallCountedWhenClientSeesIt(t *testing.T) {
+	s := start(t, Options{})
+	tok := token(t, s)
+	for i, kind := range []FaultKind{DropBefore, DropAfter, ErrorAfter} {
+		s.FailNext(SCIM, 1, kind)
+		status, _, err := post(s, tok, fmt.Sprintf("drop%d", i))
+		key := "scim.create.dropped"
+		if kind == ErrorAfter {
+			key = "scim.create.500"
+			if err != nil || status != 500 {
+				t.Fatalf("%v: %d %v", kind, status, err)
+			}
+		} else if err == nil {
+			t.Fatalf("%v: answered %d", kind, status)
+		}
+		if got := s.Counters()[key]; got != 1 {
+			t.Errorf("%v: %s = %d once the client has the outcome, want 1", kind, key, got)
+		}
+		s.ResetCounters()
+	}
+}

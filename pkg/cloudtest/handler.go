@@ -3,6 +3,7 @@ package cloudtest
 import (
 	"bytes"
 	"context"
+	"net"
 	"net/http"
 	"strconv"
 	"time"
@@ -148,6 +149,7 @@ type statusWriter struct {
 	dropped bool
 	hold    bool
 	held    bytes.Buffer
+	conn    net.Conn // a dropped connection, closed by release
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -169,9 +171,15 @@ func (w *statusWriter) Write(p []byte) (int, error) {
 	return w.ResponseWriter.Write(p)
 }
 
-// release sends a held answer; it does nothing for a dropped connection.
+// release sends a held answer, or closes a dropped connection.
 func (w *statusWriter) release() {
-	if !w.hold || w.dropped {
+	if w.dropped {
+		if w.conn != nil {
+			w.conn.Close()
+		}
+		return
+	}
+	if !w.hold {
 		return
 	}
 	w.hold = false
@@ -191,16 +199,23 @@ func (w *statusWriter) statusCode() int {
 	return w.status
 }
 
-// drop closes the connection without writing anything. Without a
-// hijackable connection it aborts the handler, which has the same effect
-// on a real server.
+// Flush sends what was written, unless the answer is held.
+func (w *statusWriter) Flush() {
+	if !w.hold {
+		http.NewResponseController(w.ResponseWriter).Flush()
+	}
+}
+
+// drop closes the connection without writing anything, once the call is
+// accounted for (release). Without a hijackable connection it aborts the
+// handler, which has the same effect on a real server.
 func (w *statusWriter) drop() {
 	w.dropped = true
 	conn, _, err := http.NewResponseController(w.ResponseWriter).Hijack()
 	if err != nil {
 		panic(http.ErrAbortHandler)
 	}
-	conn.Close()
+	w.conn = conn
 }
 
 // bufferWriter is a throw-away http.ResponseWriter for the "After" faults.
