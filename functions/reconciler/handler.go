@@ -10,6 +10,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ramsync/ramsync/pkg/alert"
 	"github.com/ramsync/ramsync/pkg/hr"
@@ -131,10 +133,6 @@ func parseOverrides(event []byte) (Overrides, error) {
 		return ov, fmt.Errorf("the event is not a JSON object: %v", err)
 	}
 	src := event
-	_, timed := probe["triggerTime"]
-	if _, named := probe["triggerName"]; named {
-		timed = true
-	}
 	p, ok := probe["payload"]
 	switch {
 	case ok:
@@ -142,17 +140,25 @@ func parseOverrides(event []byte) (Overrides, error) {
 		if err := json.Unmarshal(p, &s); err != nil {
 			return ov, errors.New("payload: must be a string (the timer trigger's payload)")
 		}
+		delete(probe, "payload")
+		if len(probe) > 0 && !timerOnly(probe) {
+			return ov, errors.New("payload: settings go inside the payload or at the top level, not both")
+		}
 		s = strings.TrimSpace(s)
 		if s == "" {
 			return ov, nil
 		}
 		if !strings.HasPrefix(s, "{") {
-			// A label, not overrides: the trigger's payload is free text.
-			ov.label = s[:min(len(s), 80)]
+			// A label, not overrides: the trigger's payload is free text,
+			// but not anything that looks like a setting meant to apply.
+			if !isLabel(s) {
+				return ov, fmt.Errorf("payload: %.40q is neither a JSON object of settings nor a plain label; for settings write {\"dryRun\": true}", s)
+			}
+			ov.label = s
 			return ov, nil
 		}
 		src = []byte(s)
-	case timed:
+	case timerOnly(probe):
 		return ov, nil // a timer trigger configured without a payload
 	}
 	dec := json.NewDecoder(bytes.NewReader(src))
@@ -187,6 +193,41 @@ func parseOverrides(event []byte) (Overrides, error) {
 		return ov, errors.New("payload: maxDeletePercent must be between 0 and 100")
 	}
 	return ov, nil
+}
+
+// timerOnly reports whether an event is a timer trigger's without a
+// payload: triggerTime and/or triggerName, nothing else.
+func timerOnly(probe map[string]json.RawMessage) bool {
+	for k := range probe {
+		if k != "triggerTime" && k != "triggerName" {
+			return false
+		}
+	}
+	return len(probe) > 0
+}
+
+// overrideKeys are the settings a payload may carry, for isLabel.
+var overrideKeys = []string{"dryrun", "maxdeletes", "maxdeletepercent", "approve", "explain", "preflight"}
+
+// isLabel reports whether a timer payload that is not a JSON object is a
+// plain label (a name for the schedule), not settings in the wrong shape:
+// at most 80 characters, no JSON punctuation, no setting's name.
+func isLabel(s string) bool {
+	if utf8.RuneCountInString(s) > 80 || !utf8.ValidString(s) || strings.ContainsAny(s, "{}[]\"\\:") {
+		return false
+	}
+	lower := strings.ToLower(s)
+	for _, k := range overrideKeys {
+		if strings.Contains(lower, k) {
+			return false
+		}
+	}
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // String shows the overrides set, for logs and tests.

@@ -23,6 +23,17 @@ func TestParseOverrides(t *testing.T) {
 		{`{"triggerTime":"2026-11-27T18:00:00Z","triggerName":"nightly"}`, "dry=<nil> max=<nil> pct=<nil>"},
 		{`{"triggerTime":"2022-07-29T10:02:58Z","triggerName":"TestTimer","payload":"TestPayload"}`, "dry=<nil> max=<nil> pct=<nil>"},
 		{`{"payload":"{dryRun: true}"}`, "!payload: want"},
+		// Not a label: settings in the wrong shape are refused, not ignored.
+		{`{"triggerName":"t","payload":"dryRun: true"}`, "!is neither a JSON object of settings nor a plain label"},
+		{`{"triggerName":"t","payload":"[{\"dryRun\":true}]"}`, "!is neither a JSON object"},
+		{`{"triggerName":"t","payload":"\"{\\\"dryRun\\\":true}\""}`, "!is neither a JSON object"},
+		{`{"triggerName":"t","payload":"maxdeletes 5"}`, "!is neither a JSON object"},
+		{`{"triggerName":"t","payload":"` + strings.Repeat("x", 81) + `"}`, "!is neither a JSON object"},
+		{`{"triggerName":"夜间同步","payload":"夜间同步"}`, "dry=<nil> max=<nil> pct=<nil>"},
+		// Settings beside a timer's fields, or beside a payload, are refused.
+		{`{"triggerName":"x","dryRun":true}`, `!unknown field "triggerName"`},
+		{`{"triggerTime":"2026-11-27T18:00:00Z","maxDeletes":0}`, `!unknown field "triggerTime"`},
+		{`{"payload":"","dryRun":true}`, "!not both"},
 		{`{"approve": ""}`, "!approve must be a report's approval hash, not empty"},
 		{`[1]`, "!not a JSON object"},
 		{`{"preflight": true}`, "dry=<nil> max=<nil> pct=<nil>"},
