@@ -112,7 +112,7 @@ END {
 
 echo
 # Execution counts, not durations: see scripts/test.sh (go.dev/issue/75804).
-echo "Fuzzing (${FUZZTIME:=100000x} executions each, from the seed corpora in testdata/fuzz)"
+echo "Fuzzing (-fuzztime=${FUZZTIME:=100000x} per target, from the seed corpora in testdata/fuzz)"
 for target in $(grep -rho 'func Fuzz[A-Za-z0-9_]*' --include='*_test.go' pkg functions | sed 's/func //' | sort -u); do
 	pkg=$(grep -rl "func $target(" --include='*_test.go' pkg functions | head -1 | xargs dirname)
 	start=$(date +%s)
