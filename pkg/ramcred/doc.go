@@ -24,7 +24,8 @@
 // marker (RAM ListUsers); [Client.User] reads one user.
 //
 // IMS names users by logon name (UserPrincipalName), which the client
-// finds with RAM GetUser (the user id) and IMS GetUser. IMS answers at
+// finds with IMS GetUser by the user's id: the one the caller passes (the
+// SCIM id is RAM's UserId), else RAM GetUser's. IMS answers at
 // [DefaultIMSEndpoint]; [Config].IMSEndpoint overrides it, and when empty
 // with a non-default Endpoint the IMS calls go to Endpoint too (the test
 // double in pkg/cloudtest serves both APIs on one host, told apart by
