@@ -110,17 +110,9 @@ func (e *Engine) suspend(ctx context.Context, it Item, r Result) (Result, error)
 	_, steps, err := e.Revoker.Suspend(ctx, u.UserName, u.ID, it.SuspendAt)
 	r.Steps = steps
 	if errors.Is(err, ramcred.ErrNoSuchUser) {
-		// Renamed or deleted since it was looked up: look again by id.
-		cur, gerr := e.Dir.Get(ctx, u.ID)
-		switch {
-		case errors.Is(gerr, scim.ErrNotFound):
-			r.Action, r.Reason = AlreadyAbsent, ""
-			return r, nil
-		case gerr != nil:
+		cur, ok, gerr := e.refind(ctx, u, &r, "suspended")
+		if !ok {
 			return r, gerr
-		case e.Rules.IsProtected(cur.UserName) || cur.ExternalID != u.ExternalID:
-			r.Action, r.Reason = Skipped, fmt.Sprintf("the user changed while being suspended (now %q, externalId %q)", cur.UserName, cur.ExternalID)
-			return r, nil
 		}
 		r.UserName = cur.UserName
 		var more []ramcred.Step

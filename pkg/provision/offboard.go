@@ -24,18 +24,9 @@ type Leaver struct {
 func (e *Engine) remove(ctx context.Context, u scim.User, reason string) (Result, error) {
 	r, err := e.remove1(ctx, u)
 	if errors.Is(err, ramcred.ErrNoSuchUser) {
-		// RAM knows no user by that name: renamed (or deleted) since it
-		// was looked up. Look again by id, and go on with its new name.
-		cur, gerr := e.Dir.Get(ctx, u.ID)
-		switch {
-		case errors.Is(gerr, scim.ErrNotFound):
-			r.Action, r.Reason = AlreadyAbsent, ""
-			return r, nil
-		case gerr != nil:
+		cur, ok, gerr := e.refind(ctx, u, &r, "offboarded")
+		if !ok {
 			return r, gerr
-		case e.Rules.IsProtected(cur.UserName) || cur.ExternalID != u.ExternalID:
-			r.Action, r.Reason = Skipped, fmt.Sprintf("the user changed while being offboarded (now %q, externalId %q)", cur.UserName, cur.ExternalID)
-			return r, nil
 		}
 		steps := r.Steps
 		r, err = e.remove1(ctx, cur)
@@ -45,6 +36,27 @@ func (e *Engine) remove(ctx context.Context, u scim.User, reason string) (Result
 		r.Reason = reason
 	}
 	return r, err
+}
+
+// refind looks again, by id, for a user RAM knows no user by the name of:
+// renamed (or deleted) since it was looked up. It returns the user as SCIM
+// has it now and true to go on under its new name; or false, with r set
+// to the outcome (already absent; skipped when the user is now protected
+// or someone else's) or the lookup's error. doing names the work for the
+// reason ("suspended", "offboarded").
+func (e *Engine) refind(ctx context.Context, u scim.User, r *Result, doing string) (scim.User, bool, error) {
+	cur, err := e.Dir.Get(ctx, u.ID)
+	switch {
+	case errors.Is(err, scim.ErrNotFound):
+		r.Action, r.Reason = AlreadyAbsent, ""
+		return cur, false, nil
+	case err != nil:
+		return cur, false, err
+	case e.Rules.IsProtected(cur.UserName) || cur.ExternalID != u.ExternalID:
+		r.Action, r.Reason = Skipped, fmt.Sprintf("the user changed while being %s (now %q, externalId %q)", doing, cur.UserName, cur.ExternalID)
+		return cur, false, nil
+	}
+	return cur, true, nil
 }
 
 func (e *Engine) remove1(ctx context.Context, u scim.User) (Result, error) {
